@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-
 from django.utils import timezone
 
 
@@ -49,7 +48,7 @@ class Assistant(models.Model):
     assistant_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     graph_id = models.CharField(max_length=255, db_index=True)
     name = models.CharField(max_length=255, default="Untitled")
-    description = models.TextField(null=True, blank=True)
+    description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the wire tells null from ""
     metadata = models.JSONField(default=dict, blank=True)
     config = models.JSONField(default=dict, blank=True)
     context = models.JSONField(default=dict, blank=True)
@@ -108,7 +107,7 @@ class AssistantVersion(models.Model):
     version = models.PositiveIntegerField()
     graph_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
+    description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the wire tells null from ""
     metadata = models.JSONField(default=dict, blank=True)
     config = models.JSONField(default=dict, blank=True)
     context = models.JSONField(default=dict, blank=True)

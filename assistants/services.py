@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from assistants.actors import Actor
 from assistants.models import ApiKey, Assistant, AssistantVersion, AuditEntry, Publication
-from graphs.registry import GraphLoadError, GraphNotFound, GraphSpec, Registry, default_assistant_id, get_registry
+from graphs.registry import (
+    GraphLoadError,
+    GraphNotFound,
+    GraphSpec,
+    Registry,
+    default_assistant_id,
+    get_registry,
+)
 from graphs.validation import validate_context
 
 logger = logging.getLogger(__name__)

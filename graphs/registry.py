@@ -271,8 +271,7 @@ class GraphSpec:
             params = [
                 p
                 for p in inspect.signature(factory).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                and p.default is p.empty
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
             ]
         except (TypeError, ValueError):  # builtins without a signature: call them bare
             return ()
@@ -377,9 +376,7 @@ class Registry:
         return cls.from_dict(data, base_dir=file.parent, source=file)
 
     @classmethod
-    def from_dict(
-        cls, data: Any, *, base_dir: Path, source: Path | None = None
-    ) -> Registry:
+    def from_dict(cls, data: Any, *, base_dir: Path, source: Path | None = None) -> Registry:
         """Build a registry from the parsed content of a ``langgraph.json`` file."""
         where = f"Graphs file {source}" if source else "Graphs configuration"
         if not isinstance(data, dict):

@@ -96,7 +96,7 @@ def schemas_of_graph(graph: Any, *, name: str | None = None) -> dict[str, Any]:
             try:
                 result[key] = produce()
             except Exception:
-                logger.exception("Cannot compute the %s of graph %s", key, label)
+                logger.warning("Cannot compute the %s of graph %s", key, label, exc_info=True)
                 result[key] = None
     context = result.pop("context_schema")
     result["config_schema"] = copy.deepcopy(context) if context is not None else {}
@@ -146,7 +146,7 @@ def _context_jsonschema(graph: Any) -> dict[str, Any] | None:
         try:
             _add_template_kinds(cls, schema, schema, seen=set())
         except Exception:
-            logger.exception("Cannot read the template hints of %s", cls.__name__)
+            logger.warning("Cannot read the template hints of %s", cls.__name__, exc_info=True)
     return schema
 
 
@@ -191,11 +191,7 @@ def _nested_classes(hint: Any) -> Iterator[type]:
 
 
 def _is_structured(cls: type) -> bool:
-    return (
-        dataclasses.is_dataclass(cls)
-        or issubclass(cls, BaseModel)
-        or typing.is_typeddict(cls)
-    )
+    return dataclasses.is_dataclass(cls) or issubclass(cls, BaseModel) or typing.is_typeddict(cls)
 
 
 def _property_names(cls: type) -> dict[str, str]:

@@ -73,7 +73,9 @@ def validate_context(spec_or_schema: GraphSpec | dict[str, Any] | None, context:
         raise ValidationError(errors)
 
 
-def validation_errors_as_list(exc: ValidationError, prefix: str = "context") -> list[dict[str, Any]]:
+def validation_errors_as_list(
+    exc: ValidationError, prefix: str = "context"
+) -> list[dict[str, Any]]:
     """``[{"loc": ["context", "tags", 1], "msg": "..."}]`` (FastAPI/LangGraph style locations)."""
     head = [prefix] if prefix else []
     if not hasattr(exc, "error_dict"):
@@ -134,13 +136,17 @@ def _explain(error: SchemaValidationError) -> Iterator[tuple[str, str, str]]:
 def _explain_alternatives(error: SchemaValidationError) -> Iterator[tuple[str, str, str]]:
     """An ``anyOf`` such as ``int | None``: explain the branch that was meant."""
     branches = [
-        sub for sub in error.context or [] if not (isinstance(sub.schema, dict) and sub.schema.get("type") == "null")
+        sub
+        for sub in error.context or []
+        if not (isinstance(sub.schema, dict) and sub.schema.get("type") == "null")
     ]
     nullable = len(branches) < len(error.context or [])
     if not branches:
         yield _key(error.absolute_path), "Must be null.", "invalid"
         return
-    types_wanted = [sub.validator_value for sub in branches if sub.validator == "type" and not sub.relative_path]
+    types_wanted = [
+        sub.validator_value for sub in branches if sub.validator == "type" and not sub.relative_path
+    ]
     if len(types_wanted) == len(branches):
         names = [_type_name(t) for t in types_wanted]
         if nullable:
@@ -229,8 +235,10 @@ def _message(error: SchemaValidationError) -> str:
         case "not":
             return "This value is not allowed."
         case _:
-            return error.message[:1].upper() + error.message[1:] + (
-                "" if error.message.endswith(".") else "."
+            return (
+                error.message[:1].upper()
+                + error.message[1:]
+                + ("" if error.message.endswith(".") else ".")
             )
 
 

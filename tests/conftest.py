@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 
-# Tests run with production-like settings (DEBUG off) and need no real secret.
-os.environ.setdefault("STUDIO_ALLOW_DEV_SECRET", "1")
-
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
+import pytest
+from django.db import connection
 
 
 @pytest.fixture(autouse=True)
