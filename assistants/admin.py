@@ -41,7 +41,16 @@ class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["-version"]
-    fields = ["version_label", "name", "author", "note", "created_at", "context_json", "config_json", "metadata_json"]
+    fields = [
+        "version_label",
+        "name",
+        "author",
+        "note",
+        "created_at",
+        "context_json",
+        "config_json",
+        "metadata_json",
+    ]
     readonly_fields = fields
     show_change_link = False
 
@@ -75,7 +84,14 @@ class PublicationInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Assistant)
 class AssistantAdmin(admin.ModelAdmin):
-    list_display = ["name", "graph_id", "version", "latest_version_number", "updated_at", "assistant_id"]
+    list_display = [
+        "name",
+        "graph_id",
+        "version",
+        "latest_version_number",
+        "updated_at",
+        "assistant_id",
+    ]
     list_filter = ["graph_id"]
     search_fields = ["name", "assistant_id", "graph_id", "description"]
     list_select_related = ["published_version"]
@@ -83,8 +99,17 @@ class AssistantAdmin(admin.ModelAdmin):
     inlines = [VersionInline, PublicationInline]
     actions = ["publish_newest_version", "duplicate_assistants"]
     readonly_fields = [
-        "assistant_id", "graph_id", "name", "description", "version", "latest_version_number",
-        "created_at", "updated_at", "context_json", "config_json", "metadata_json",
+        "assistant_id",
+        "graph_id",
+        "name",
+        "description",
+        "version",
+        "latest_version_number",
+        "created_at",
+        "updated_at",
+        "context_json",
+        "config_json",
+        "metadata_json",
     ]
     fields = readonly_fields
 
@@ -128,13 +153,17 @@ class AssistantAdmin(admin.ModelAdmin):
             except PermissionDenied as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
-        self.message_user(request, f"Published the newest version of {done} assistant(s).", messages.SUCCESS)
+        self.message_user(
+            request, f"Published the newest version of {done} assistant(s).", messages.SUCCESS
+        )
 
     @admin.action(description="Duplicate the selected assistants")
     def duplicate_assistants(self, request: HttpRequest, queryset: QuerySet[Assistant]) -> None:
         actor = Actor(user=request.user)
         try:
-            copies = [services.assistant_duplicate(actor=actor, assistant_id=a.pk) for a in queryset]
+            copies = [
+                services.assistant_duplicate(actor=actor, assistant_id=a.pk) for a in queryset
+            ]
         except PermissionDenied as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -147,7 +176,16 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["actor", "assistant_id", "action"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "action", "actor", "actor_user", "actor_api_key", "assistant_id", "version", "payload_json"]
+    readonly_fields = [
+        "created_at",
+        "action",
+        "actor",
+        "actor_user",
+        "actor_api_key",
+        "assistant_id",
+        "version",
+        "payload_json",
+    ]
     fields = readonly_fields
 
     @admin.display(description="Payload")

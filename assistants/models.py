@@ -126,7 +126,9 @@ class AssistantVersion(models.Model):
     class Meta:
         ordering = ["assistant", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["assistant", "version"], name="unique_assistant_version"),
+            models.UniqueConstraint(
+                fields=["assistant", "version"], name="unique_assistant_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +184,9 @@ class ApiKey(models.Model):
     SCOPE_CHOICES = [(SCOPE_READ, "Read only"), (SCOPE_WRITE, "Read and write")]
 
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=24, db_index=True, help_text="First characters, to tell keys apart.")
+    prefix = models.CharField(
+        max_length=24, db_index=True, help_text="First characters, to tell keys apart."
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     scope = models.CharField(max_length=10, choices=SCOPE_CHOICES, default=SCOPE_WRITE)
     created_at = models.DateTimeField(default=timezone.now)
@@ -232,7 +236,9 @@ class AuditEntry(models.Model):
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["assistant_id", "-created_at"], name="audit_assistant_time")]
+        indexes = [
+            models.Index(fields=["assistant_id", "-created_at"], name="audit_assistant_time")
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

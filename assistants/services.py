@@ -141,15 +141,15 @@ def _context_schema(spec: GraphSpec, config: dict[str, Any]) -> dict[str, Any] |
     try:
         schema = graph_schemas(spec, config if spec.kind == "factory" else None)["context_schema"]
     except GraphLoadError as exc:
-        raise GraphUnavailable(
-            f"{exc} Fix the graph before saving configurations for it."
-        ) from exc
+        raise GraphUnavailable(f"{exc} Fix the graph before saving configurations for it.") from exc
     if spec.kind != "factory":
         spec._studio_context_schema = (schema,)  # type: ignore[attr-defined]
     return schema
 
 
-def check_context(*, graph_id: str, context: dict[str, Any], config: dict[str, Any] | None = None) -> None:
+def check_context(
+    *, graph_id: str, context: dict[str, Any], config: dict[str, Any] | None = None
+) -> None:
     """Validate ``context`` against the graph's schema; raises ``ValidationError`` keyed by field.
 
     Values are an overlay on the graph's defaults (a run merges its own context on top), so
@@ -334,7 +334,12 @@ def assistant_create(
 
 
 def _insert_assistant(
-    *, pk: uuid.UUID, fields: dict[str, Any], actor: Actor, note: str, action: str = "assistant.created"
+    *,
+    pk: uuid.UUID,
+    fields: dict[str, Any],
+    actor: Actor,
+    note: str,
+    action: str = "assistant.created",
 ) -> Assistant:
     now = timezone.now()
     assistant = Assistant(assistant_id=pk, created_at=now, updated_at=now, **fields)
@@ -344,7 +349,11 @@ def _insert_assistant(
     assistant.updated_at = now
     assistant.save()
     Publication.objects.create(
-        assistant=assistant, from_version=None, to_version=1, actor=actor.label, actor_user=actor.user_or_none
+        assistant=assistant,
+        from_version=None,
+        to_version=1,
+        actor=actor.label,
+        actor_user=actor.user_or_none,
     )
     _audit(
         actor=actor,
@@ -377,7 +386,11 @@ def assistant_delete(*, actor: Actor, assistant_id: uuid.UUID | str) -> None:
 
 
 def assistant_duplicate(
-    *, actor: Actor, assistant_id: uuid.UUID | str, name: str | None = None, version: int | None = None
+    *,
+    actor: Actor,
+    assistant_id: uuid.UUID | str,
+    name: str | None = None,
+    version: int | None = None,
 ) -> Assistant:
     """A new assistant whose first version copies ``version`` (default: the published one)."""
     if not actor.can_create():
@@ -396,7 +409,10 @@ def assistant_duplicate(
     fields["metadata"].pop("created_by", None)
     with transaction.atomic():
         assistant = _insert_assistant(
-            pk=uuid.uuid4(), fields=fields, actor=actor, note=f"Copied from {source.name}",
+            pk=uuid.uuid4(),
+            fields=fields,
+            actor=actor,
+            note=f"Copied from {source.name}",
             action="assistant.duplicated",
         )
         _audit(
@@ -444,7 +460,9 @@ def version_save(
     assistant = _lock(assistant_id)
     if base_version is not None:
         if base_version != assistant.latest_version_number:
-            raise VersionConflict(assistant.assistant_id, base_version, assistant.latest_version_number)
+            raise VersionConflict(
+                assistant.assistant_id, base_version, assistant.latest_version_number
+            )
         base_row = assistant.versions.filter(version=base_version).first()
         if base_row is None:
             raise VersionNotFound(assistant.assistant_id, base_version)
@@ -573,7 +591,9 @@ def default_assistants_sync(*, registry: Registry | None = None) -> list[Assista
         }
         try:
             with transaction.atomic():
-                created.append(_insert_assistant(pk=pk, fields=fields, actor=actor, note="Default assistant"))
+                created.append(
+                    _insert_assistant(pk=pk, fields=fields, actor=actor, note="Default assistant")
+                )
         except IntegrityError:
             logger.debug("Default assistant of %s was created by another process", spec.graph_id)
     return created
@@ -595,7 +615,12 @@ def api_key_create(*, actor: Actor, name: str, read_only: bool = False) -> tuple
             digest=ApiKey.digest_for(raw),
             scope=ApiKey.SCOPE_READ if read_only else ApiKey.SCOPE_WRITE,
         )
-        _audit(actor=actor, action="api_key.created", assistant_id=None, payload={"name": name, "scope": key.scope})
+        _audit(
+            actor=actor,
+            action="api_key.created",
+            assistant_id=None,
+            payload={"name": name, "scope": key.scope},
+        )
     return key, raw
 
 
@@ -606,6 +631,11 @@ def api_key_revoke(*, actor: Actor, keys: Iterable[ApiKey]) -> int:
             if key.revoked_at is None:
                 key.revoked_at = timezone.now()
                 key.save(update_fields=["revoked_at"])
-                _audit(actor=actor, action="api_key.revoked", assistant_id=None, payload={"name": key.name, "prefix": key.prefix})
+                _audit(
+                    actor=actor,
+                    action="api_key.revoked",
+                    assistant_id=None,
+                    payload={"name": key.name, "prefix": key.prefix},
+                )
                 count += 1
     return count

@@ -20,7 +20,11 @@ class StudioAdminSite(admin.AdminSite):
     def get_urls(self) -> list[URLResolver | URLPattern]:
         extra = [
             path("graphs/", self.admin_view(self.graph_list), name="graphs_graph_list"),
-            path("graphs/<str:graph_id>/", self.admin_view(self.graph_detail), name="graphs_graph_detail"),
+            path(
+                "graphs/<str:graph_id>/",
+                self.admin_view(self.graph_detail),
+                name="graphs_graph_detail",
+            ),
         ]
         return extra + super().get_urls()
 
@@ -28,7 +32,9 @@ class StudioAdminSite(admin.AdminSite):
         from graphs.registry import get_registry
 
         registry = get_registry()
-        rows = [{"spec": spec, "error": spec.error, "kind": _kind(spec)} for spec in registry.specs()]
+        rows = [
+            {"spec": spec, "error": spec.error, "kind": _kind(spec)} for spec in registry.specs()
+        ]
         context = {**self.each_context(request), "title": "Registered graphs", "rows": rows}
         return TemplateResponse(request, "admin/graphs/graph_list.html", context)
 
@@ -44,7 +50,9 @@ class StudioAdminSite(admin.AdminSite):
         schemas: dict[str, Any] = {}
         mermaid = ""
         if error is None:
-            schemas = {k: json.dumps(v, indent=2, sort_keys=True) for k, v in graph_schemas(spec).items()}
+            schemas = {
+                k: json.dumps(v, indent=2, sort_keys=True) for k, v in graph_schemas(spec).items()
+            }
             try:
                 mermaid = graph_mermaid(spec)
             except Exception as exc:  # a drawing failure must not hide the schemas

@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (row locks / JSONB); set DATABASE_URL=postgres://...")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (row locks / JSONB); set DATABASE_URL=postgres://..."
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

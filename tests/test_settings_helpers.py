@@ -14,7 +14,9 @@ def test_env_bool_refuses_a_value_it_does_not_understand(monkeypatch):
         studio_settings.env_bool("SOME_FLAG", default=False)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", False)]
+)
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
     assert studio_settings.env_bool("SOME_FLAG", default=not expected) is expected
@@ -27,16 +29,26 @@ def test_env_int_refuses_a_non_integer(monkeypatch):
 
 
 def test_a_postgres_url_becomes_a_psycopg_database():
-    db = studio_settings.database_from_url("postgres://me:s%40cret@db.local:6543/studio?sslmode=require")
+    db = studio_settings.database_from_url(
+        "postgres://me:s%40cret@db.local:6543/studio?sslmode=require"
+    )
     assert db["ENGINE"] == "django.db.backends.postgresql"
-    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == ("studio", "me", "s@cret", "db.local", "6543")
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "studio",
+        "me",
+        "s@cret",
+        "db.local",
+        "6543",
+    )
     assert db["OPTIONS"] == {"sslmode": "require"}
 
 
 def test_a_sqlite_url_becomes_a_file_under_the_repo_when_relative():
     db = studio_settings.database_from_url("sqlite:///data/x.sqlite3")
     assert db["NAME"] == Path(studio_settings.BASE_DIR) / "data/x.sqlite3"
-    assert studio_settings.database_from_url("sqlite:////tmp/abs.sqlite3")["NAME"] == Path("/tmp/abs.sqlite3")
+    assert studio_settings.database_from_url("sqlite:////tmp/abs.sqlite3")["NAME"] == Path(
+        "/tmp/abs.sqlite3"
+    )
 
 
 def test_an_unknown_database_scheme_is_refused():

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,117 +16,248 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(db_index=True, help_text='First characters, to tell keys apart.', max_length=24)),
-                ('digest', models.CharField(editable=False, max_length=64, unique=True)),
-                ('scope', models.CharField(choices=[('read', 'Read only'), ('write', 'Read and write')], default='write', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "prefix",
+                    models.CharField(
+                        db_index=True,
+                        help_text="First characters, to tell keys apart.",
+                        max_length=24,
+                    ),
+                ),
+                ("digest", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("read", "Read only"), ("write", "Read and write")],
+                        default="write",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'API key',
-                'ordering': ['-created_at'],
+                "verbose_name": "API key",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assistant',
+            name="Assistant",
             fields=[
-                ('assistant_id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('graph_id', models.CharField(db_index=True, max_length=255)),
-                ('name', models.CharField(default='Untitled', max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Number of the published version.')),
-                ('latest_version_number', models.PositiveIntegerField(default=0, help_text='Highest version number allocated so far.')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "assistant_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("graph_id", models.CharField(db_index=True, max_length=255)),
+                ("name", models.CharField(default="Untitled", max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Number of the published version."
+                    ),
+                ),
+                (
+                    "latest_version_number",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Highest version number allocated so far."
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('publish_assistant', 'Can publish and roll back assistant versions')],
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("publish_assistant", "Can publish and roll back assistant versions")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AssistantVersion',
+            name="AssistantVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('graph_id', models.CharField(max_length=255)),
-                ('name', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('config', models.JSONField(blank=True, default=dict)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('note', models.CharField(blank=True, default='', max_length=500)),
-                ('author', models.CharField(blank=True, default='', help_text='Who saved it.', max_length=255)),
-                ('restored_from', models.PositiveIntegerField(blank=True, help_text='The version this one was copied from by a restore.', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assistant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='assistants.assistant')),
-                ('author_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("graph_id", models.CharField(max_length=255)),
+                ("name", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("config", models.JSONField(blank=True, default=dict)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("note", models.CharField(blank=True, default="", max_length=500)),
+                (
+                    "author",
+                    models.CharField(
+                        blank=True, default="", help_text="Who saved it.", max_length=255
+                    ),
+                ),
+                (
+                    "restored_from",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="The version this one was copied from by a restore.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assistant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="assistants.assistant",
+                    ),
+                ),
+                (
+                    "author_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assistant', '-version'],
+                "ordering": ["assistant", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='assistant',
-            name='published_version',
-            field=models.ForeignKey(blank=True, help_text='The version integrations get.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistants.assistantversion'),
+            model_name="assistant",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The version integrations get.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assistants.assistantversion",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('actor', models.CharField(max_length=255)),
-                ('assistant_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistants.apikey')),
-                ('actor_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("actor", models.CharField(max_length=255)),
+                ("assistant_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "actor_api_key",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="assistants.apikey",
+                    ),
+                ),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Publication',
+            name="Publication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('to_version', models.PositiveIntegerField()),
-                ('actor', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assistant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='publications', to='assistants.assistant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("to_version", models.PositiveIntegerField()),
+                ("actor", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assistant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="publications",
+                        to="assistants.assistant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='assistantversion',
-            constraint=models.UniqueConstraint(fields=('assistant', 'version'), name='unique_assistant_version'),
+            model_name="assistantversion",
+            constraint=models.UniqueConstraint(
+                fields=("assistant", "version"), name="unique_assistant_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assistant',
-            index=models.Index(fields=['graph_id', '-created_at'], name='assistant_graph_created'),
+            model_name="assistant",
+            index=models.Index(fields=["graph_id", "-created_at"], name="assistant_graph_created"),
         ),
         migrations.AddIndex(
-            model_name='assistant',
-            index=models.Index(fields=['name'], name='assistant_name'),
+            model_name="assistant",
+            index=models.Index(fields=["name"], name="assistant_name"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['assistant_id', '-created_at'], name='audit_assistant_time'),
+            model_name="auditentry",
+            index=models.Index(fields=["assistant_id", "-created_at"], name="audit_assistant_time"),
         ),
     ]

@@ -26,7 +26,9 @@ def create_roles(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for role, codenames in ROLES.items():
         group, _ = Group.objects.get_or_create(name=role)
-        perms = Permission.objects.filter(content_type__app_label="assistants", codename__in=codenames)
+        perms = Permission.objects.filter(
+            content_type__app_label="assistants", codename__in=codenames
+        )
         group.permissions.add(*perms)
 
 

@@ -25,4 +25,6 @@ def blog(system_actor):
 def versions_snapshot(assistant_id: Any) -> list[dict[str, Any]]:
     from assistants.models import AssistantVersion
 
-    return list(AssistantVersion.objects.filter(assistant_id=assistant_id).order_by("version").values())
+    return list(
+        AssistantVersion.objects.filter(assistant_id=assistant_id).order_by("version").values()
+    )

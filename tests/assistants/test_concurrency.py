@@ -43,13 +43,25 @@ def test_twenty_concurrent_saves_end_with_versions_one_to_twenty_one_and_no_gap(
 
     def save(index: int) -> None:
         services.version_save(
-            actor=actor, assistant_id=assistant.pk, context={"max_length": 100 + index}, note=f"t{index}", publish=True
+            actor=actor,
+            assistant_id=assistant.pk,
+            context={"max_length": 100 + index},
+            note=f"t{index}",
+            publish=True,
         )
 
     assert run_in_threads(20, save) == []
-    numbers = list(AssistantVersion.objects.filter(assistant=assistant).order_by("version").values_list("version", flat=True))
+    numbers = list(
+        AssistantVersion.objects.filter(assistant=assistant)
+        .order_by("version")
+        .values_list("version", flat=True)
+    )
     assert numbers == list(range(1, 22))
-    notes = sorted(AssistantVersion.objects.filter(assistant=assistant, version__gt=1).values_list("note", flat=True))
+    notes = sorted(
+        AssistantVersion.objects.filter(assistant=assistant, version__gt=1).values_list(
+            "note", flat=True
+        )
+    )
     assert notes == sorted(f"t{i}" for i in range(20))
     assistant.refresh_from_db()
     assert (assistant.version, assistant.latest_version_number) == (21, 21)
@@ -62,7 +74,12 @@ def test_concurrent_saves_based_on_the_same_version_let_exactly_one_win():
 
     def save(index: int) -> None:
         try:
-            services.version_save(actor=actor, assistant_id=assistant.pk, base_version=1, context={"max_length": 10 + index})
+            services.version_save(
+                actor=actor,
+                assistant_id=assistant.pk,
+                base_version=1,
+                context={"max_length": 10 + index},
+            )
             outcomes.append("saved")
         except services.VersionConflict:
             outcomes.append("conflict")

@@ -14,7 +14,9 @@ from tests.assistants.conftest import versions_snapshot
 pytestmark = pytest.mark.django_db
 
 
-def test_create_stores_the_assistant_its_first_version_a_publication_and_an_audit_entry(system_actor):
+def test_create_stores_the_assistant_its_first_version_a_publication_and_an_audit_entry(
+    system_actor,
+):
     assistant, created = services.assistant_create(
         actor=system_actor,
         graph_id="writer",
@@ -27,7 +29,11 @@ def test_create_stores_the_assistant_its_first_version_a_publication_and_an_audi
     assert created is True
     row = Assistant.objects.get(pk=assistant.pk)
     assert (row.graph_id, row.name, row.description, row.version, row.latest_version_number) == (
-        "writer", "Blog writer", "Blogs", 1, 1,
+        "writer",
+        "Blog writer",
+        "Blogs",
+        1,
+        1,
     )
     assert row.context == {"temperature": 0.3, "style": "blog"}
     assert row.config == {"configurable": {"temperature": 0.3, "style": "blog"}}
@@ -35,7 +41,9 @@ def test_create_stores_the_assistant_its_first_version_a_publication_and_an_audi
     assert row.published_version_id == version.pk
     assert (version.version, version.note, version.author) == (1, "initial", "system")
     assert version.context == row.context and version.metadata == {"team": "marketing"}
-    assert list(Publication.objects.filter(assistant=row).values_list("from_version", "to_version")) == [(None, 1)]
+    assert list(
+        Publication.objects.filter(assistant=row).values_list("from_version", "to_version")
+    ) == [(None, 1)]
     entry = AuditEntry.objects.get(assistant_id=row.pk)
     assert (entry.action, entry.actor, entry.version) == ("assistant.created", "system", 1)
     assert entry.payload == {"graph_id": "writer", "name": "Blog writer"}
@@ -43,7 +51,9 @@ def test_create_stores_the_assistant_its_first_version_a_publication_and_an_audi
 
 def test_create_defaults_the_name_to_untitled_and_mirrors_configurable_into_context(system_actor):
     assistant, _ = services.assistant_create(
-        actor=system_actor, graph_id="writer", config={"configurable": {"style": "tweet"}, "tags": ["x"]}
+        actor=system_actor,
+        graph_id="writer",
+        config={"configurable": {"style": "tweet"}, "tags": ["x"]},
     )
     assert assistant.name == "Untitled"
     assert assistant.context == {"style": "tweet"}
@@ -53,7 +63,10 @@ def test_create_defaults_the_name_to_untitled_and_mirrors_configurable_into_cont
 def test_create_refuses_configurable_and_context_together_and_stores_nothing(system_actor):
     with pytest.raises(services.ConfigContextConflict):
         services.assistant_create(
-            actor=system_actor, graph_id="writer", config={"configurable": {"style": "blog"}}, context={"style": "tweet"}
+            actor=system_actor,
+            graph_id="writer",
+            config={"configurable": {"style": "blog"}},
+            context={"style": "tweet"},
         )
     assert not Assistant.objects.exclude(metadata__created_by="system").exists()
 
@@ -61,7 +74,9 @@ def test_create_refuses_configurable_and_context_together_and_stores_nothing(sys
 def test_create_with_an_unknown_graph_names_the_graphs_that_exist(system_actor):
     with pytest.raises(GraphNotFound) as info:
         services.assistant_create(actor=system_actor, graph_id="nope")
-    assert str(info.value).startswith("Graph 'nope' not found. Expected one of: ['researcher', 'writer']")
+    assert str(info.value).startswith(
+        "Graph 'nope' not found. Expected one of: ['researcher', 'writer']"
+    )
 
 
 def test_create_validates_the_context_and_names_the_bad_fields(system_actor):
@@ -78,7 +93,11 @@ def test_create_with_an_existing_id_raises_unless_asked_to_do_nothing(system_act
     with pytest.raises(services.AssistantExists):
         services.assistant_create(actor=system_actor, graph_id="writer", assistant_id=blog.pk)
     same, created = services.assistant_create(
-        actor=system_actor, graph_id="writer", assistant_id=blog.pk, name="other", if_exists="do_nothing"
+        actor=system_actor,
+        graph_id="writer",
+        assistant_id=blog.pk,
+        name="other",
+        if_exists="do_nothing",
     )
     assert created is False
     assert same.name == "Blog writer"
@@ -88,29 +107,46 @@ def test_create_with_an_existing_id_raises_unless_asked_to_do_nothing(system_act
 def test_a_draft_save_adds_a_version_without_moving_the_published_pointer(system_actor, blog):
     before = versions_snapshot(blog.pk)
     version = services.version_save(
-        actor=system_actor, assistant_id=blog.pk, base_version=1, context={"temperature": 0.9}, note="warmer"
+        actor=system_actor,
+        assistant_id=blog.pk,
+        base_version=1,
+        context={"temperature": 0.9},
+        note="warmer",
     )
     blog.refresh_from_db()
     assert (version.version, blog.version, blog.latest_version_number) == (2, 1, 2)
     assert blog.context == {"system_prompt": "Write about {topic}.", "temperature": 0.5}
     assert version.context == {"temperature": 0.9}
     # the context change keeps the rest of the config (we differ from LangGraph's dev server)
-    assert version.config == {"tags": ["demo"], "recursion_limit": 10, "configurable": {"temperature": 0.9}}
+    assert version.config == {
+        "tags": ["demo"],
+        "recursion_limit": 10,
+        "configurable": {"temperature": 0.9},
+    }
     assert versions_snapshot(blog.pk)[:1] == before
     assert blog.has_draft is True
 
 
 def test_a_published_save_moves_the_pointer_and_copies_the_fields(system_actor, blog):
     services.version_save(
-        actor=system_actor, assistant_id=blog.pk, name="Blog writer 2", metadata={"channel": "blog"},
-        merge_metadata=True, publish=True,
+        actor=system_actor,
+        assistant_id=blog.pk,
+        name="Blog writer 2",
+        metadata={"channel": "blog"},
+        merge_metadata=True,
+        publish=True,
     )
     blog.refresh_from_db()
     assert (blog.version, blog.name) == (2, "Blog writer 2")
     assert blog.metadata == {"team": "marketing", "channel": "blog"}
     assert blog.published_version.version == 2
-    assert list(Publication.objects.filter(assistant=blog).order_by("id").values_list("from_version", "to_version")) == [
-        (None, 1), (1, 2),
+    assert list(
+        Publication.objects.filter(assistant=blog)
+        .order_by("id")
+        .values_list("from_version", "to_version")
+    ) == [
+        (None, 1),
+        (1, 2),
     ]
 
 
@@ -119,11 +155,17 @@ def test_metadata_replaces_when_not_merging(system_actor, blog):
     assert version.metadata == {"a": 1}
 
 
-def test_a_save_based_on_an_outdated_version_raises_a_conflict_and_stores_nothing(system_actor, blog):
-    services.version_save(actor=system_actor, assistant_id=blog.pk, base_version=1, context={"temperature": 1.0})
+def test_a_save_based_on_an_outdated_version_raises_a_conflict_and_stores_nothing(
+    system_actor, blog
+):
+    services.version_save(
+        actor=system_actor, assistant_id=blog.pk, base_version=1, context={"temperature": 1.0}
+    )
     before = versions_snapshot(blog.pk)
     with pytest.raises(services.VersionConflict) as info:
-        services.version_save(actor=system_actor, assistant_id=blog.pk, base_version=1, context={"temperature": 0.1})
+        services.version_save(
+            actor=system_actor, assistant_id=blog.pk, base_version=1, context={"temperature": 0.1}
+        )
     assert (info.value.base_version, info.value.latest_version) == (1, 2)
     assert versions_snapshot(blog.pk) == before
 
@@ -141,14 +183,20 @@ def test_saving_an_unknown_assistant_raises_not_found(system_actor):
 
 
 def test_publish_moves_the_published_pointer_to_an_older_version(system_actor, blog):
-    services.version_save(actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.1}, publish=True)
+    services.version_save(
+        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.1}, publish=True
+    )
     before = versions_snapshot(blog.pk)
     services.version_publish(actor=system_actor, assistant_id=blog.pk, version=1)
     blog.refresh_from_db()
     assert (blog.version, blog.latest_version_number) == (1, 2)
     assert blog.context == {"system_prompt": "Write about {topic}.", "temperature": 0.5}
     assert versions_snapshot(blog.pk) == before
-    actions = list(AuditEntry.objects.filter(assistant_id=blog.pk).order_by("id").values_list("action", "version"))
+    actions = list(
+        AuditEntry.objects.filter(assistant_id=blog.pk)
+        .order_by("id")
+        .values_list("action", "version")
+    )
     assert actions[-1] == ("version.published", 1)
 
 
@@ -178,17 +226,25 @@ def test_a_viewer_may_not_save(make_user, blog):
 
 
 def test_a_publisher_may_publish(publisher_actor, blog):
-    services.version_save(actor=publisher_actor, assistant_id=blog.pk, context={"style": "tweet"}, publish=True)
+    services.version_save(
+        actor=publisher_actor, assistant_id=blog.pk, context={"style": "tweet"}, publish=True
+    )
     blog.refresh_from_db()
     assert blog.version == 2
     assert Publication.objects.filter(assistant=blog).latest("id").actor == "user:pat"
 
 
 def test_restore_creates_a_new_version_copied_from_the_old_one(system_actor, blog):
-    services.version_save(actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.5}, publish=True)
+    services.version_save(
+        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.5}, publish=True
+    )
     before = versions_snapshot(blog.pk)
     restored = services.version_restore(actor=system_actor, assistant_id=blog.pk, version=1)
-    assert (restored.version, restored.restored_from, restored.note) == (3, 1, "Restored from version 1")
+    assert (restored.version, restored.restored_from, restored.note) == (
+        3,
+        1,
+        "Restored from version 1",
+    )
     assert restored.context == before[0]["context"] and restored.config == before[0]["config"]
     blog.refresh_from_db()
     assert (blog.version, blog.latest_version_number) == (2, 3)
@@ -196,14 +252,18 @@ def test_restore_creates_a_new_version_copied_from_the_old_one(system_actor, blo
 
 
 def test_restore_and_publish_makes_the_copy_live(system_actor, blog):
-    services.version_save(actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.5}, publish=True)
+    services.version_save(
+        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.5}, publish=True
+    )
     services.version_restore(actor=system_actor, assistant_id=blog.pk, version=1, publish=True)
     blog.refresh_from_db()
     assert blog.version == 3
     assert blog.context["temperature"] == 0.5
 
 
-def test_delete_removes_the_assistant_and_its_versions_but_keeps_the_audit_trail(system_actor, blog):
+def test_delete_removes_the_assistant_and_its_versions_but_keeps_the_audit_trail(
+    system_actor, blog
+):
     services.version_save(actor=system_actor, assistant_id=blog.pk, context={})
     services.assistant_delete(actor=system_actor, assistant_id=blog.pk)
     assert not Assistant.objects.filter(pk=blog.pk).exists()
@@ -216,7 +276,10 @@ def test_duplicate_copies_the_published_version_into_a_new_assistant(system_acto
     copy = services.assistant_duplicate(actor=system_actor, assistant_id=blog.pk)
     assert copy.pk != blog.pk
     assert (copy.name, copy.version, copy.context, copy.config) == (
-        "Blog writer (copy)", 1, blog.context, blog.config,
+        "Blog writer (copy)",
+        1,
+        blog.context,
+        blog.config,
     )
     assert AssistantVersion.objects.filter(assistant=blog).count() == 1
 
@@ -241,9 +304,15 @@ def test_default_assistants_are_created_once_with_the_platform_ids():
     created = services.default_assistants_sync()
     assert sorted(a.graph_id for a in created) == ["researcher", "writer"]
     writer = Assistant.objects.get(pk=default_assistant_id("writer"))
-    assert str(writer.pk) == str(uuid.uuid5(uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8"), "writer"))
+    assert str(writer.pk) == str(
+        uuid.uuid5(uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8"), "writer")
+    )
     assert (writer.name, writer.metadata, writer.config, writer.context, writer.version) == (
-        "writer", {"created_by": "system"}, {}, {}, 1,
+        "writer",
+        {"created_by": "system"},
+        {},
+        {},
+        1,
     )
     assert services.default_assistants_sync() == []
     assert Assistant.objects.count() == 2

@@ -50,15 +50,57 @@ class Command(BaseCommand):
         created = services.default_assistants_sync()
         for assistant in created:
             self.stdout.write(f"Created default assistant for graph {assistant.graph_id!r}")
-        self._writer(actor, "Blog writer", "blog", [
-            dict(system_prompt=BLOG_PROMPT_V1, model="anthropic/claude-sonnet-4-5", temperature=0.7, max_length=1500, note="First draft"),
-            dict(system_prompt=BLOG_PROMPT_V2, model="anthropic/claude-sonnet-4-5", temperature=0.6, max_length=2000, note="Developer audience", publish=True),
-            dict(system_prompt=BLOG_PROMPT_V3, model="openai/gpt-4o", temperature=0.5, max_length=2500, note="Try GPT-4o with headings"),
-        ])
-        self._writer(actor, "Tweet writer", "tweet", [
-            dict(system_prompt=TWEET_PROMPT_V1, model="openai/gpt-4o-mini", temperature=0.9, max_length=280, note="First draft"),
-            dict(system_prompt=TWEET_PROMPT_V2, model="openai/gpt-4o-mini", temperature=1.0, max_length=240, note="Punchier", publish=True),
-        ])
+        self._writer(
+            actor,
+            "Blog writer",
+            "blog",
+            [
+                dict(
+                    system_prompt=BLOG_PROMPT_V1,
+                    model="anthropic/claude-sonnet-4-5",
+                    temperature=0.7,
+                    max_length=1500,
+                    note="First draft",
+                ),
+                dict(
+                    system_prompt=BLOG_PROMPT_V2,
+                    model="anthropic/claude-sonnet-4-5",
+                    temperature=0.6,
+                    max_length=2000,
+                    note="Developer audience",
+                    publish=True,
+                ),
+                dict(
+                    system_prompt=BLOG_PROMPT_V3,
+                    model="openai/gpt-4o",
+                    temperature=0.5,
+                    max_length=2500,
+                    note="Try GPT-4o with headings",
+                ),
+            ],
+        )
+        self._writer(
+            actor,
+            "Tweet writer",
+            "tweet",
+            [
+                dict(
+                    system_prompt=TWEET_PROMPT_V1,
+                    model="openai/gpt-4o-mini",
+                    temperature=0.9,
+                    max_length=280,
+                    note="First draft",
+                ),
+                dict(
+                    system_prompt=TWEET_PROMPT_V2,
+                    model="openai/gpt-4o-mini",
+                    temperature=1.0,
+                    max_length=240,
+                    note="Punchier",
+                    publish=True,
+                ),
+            ],
+        )
         if not options["no_user"]:
             self._demo_user(options["username"])
 
@@ -69,16 +111,28 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             first, *rest = versions
-            context = {k: v for k, v in first.items() if k not in {"note", "publish"}} | {"style": style}
+            context = {k: v for k, v in first.items() if k not in {"note", "publish"}} | {
+                "style": style
+            }
             services.assistant_create(
-                actor=actor, graph_id="writer", assistant_id=pk, name=name,
+                actor=actor,
+                graph_id="writer",
+                assistant_id=pk,
+                name=name,
                 description=f"Writes {style} posts with the writing graph.",
-                metadata={"team": "marketing", "channel": style}, context=context, note=first["note"],
+                metadata={"team": "marketing", "channel": style},
+                context=context,
+                note=first["note"],
             )
             for spec in rest:
-                context = {k: v for k, v in spec.items() if k not in {"note", "publish"}} | {"style": style}
+                context = {k: v for k, v in spec.items() if k not in {"note", "publish"}} | {
+                    "style": style
+                }
                 services.version_save(
-                    actor=actor, assistant_id=pk, context=context, note=spec["note"],
+                    actor=actor,
+                    assistant_id=pk,
+                    context=context,
+                    note=spec["note"],
                     publish=spec.get("publish", False),
                 )
         assistant = Assistant.objects.get(pk=pk)
@@ -95,7 +149,9 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.groups.add(*Group.objects.filter(name__in=["viewer", "editor", "publisher"]))
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo login: user {username!r}, password {password!r} (new on every run; superuser, "
-            f"so it also opens /admin/)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo login: user {username!r}, password {password!r} (new on every run; superuser, "
+                f"so it also opens /admin/)."
+            )
+        )
