@@ -133,13 +133,13 @@ def _spec(graph_id: str, registry: Registry | None = None) -> GraphSpec:
 
 def _context_schema(spec: GraphSpec, config: dict[str, Any]) -> dict[str, Any] | None:
     """The graph's context schema; cached on the spec unless the graph is a factory."""
-    from graphs.schemas import graph_schemas
+    from graphs.schemas import graph_context_schema
 
     cached = getattr(spec, "_studio_context_schema", None)
     if cached is not None:
         return cached[0]
     try:
-        schema = graph_schemas(spec, config if spec.kind == "factory" else None)["context_schema"]
+        schema = graph_context_schema(spec, config if spec.kind == "factory" else None)
     except GraphLoadError as exc:
         raise GraphUnavailable(f"{exc} Fix the graph before saving configurations for it.") from exc
     if spec.kind != "factory":

@@ -19,7 +19,7 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -59,7 +59,7 @@ def default_assistant_id(graph_id: str) -> uuid.UUID:
 class GraphNotFound(LookupError):
     """No graph with this id is registered."""
 
-    def __init__(self, graph_id: str, known: list[str]) -> None:
+    def __init__(self, graph_id: str, known: Iterable[str] = ()) -> None:
         self.graph_id = graph_id
         self.known = sorted(known)
         super().__init__(graph_id)
@@ -71,7 +71,7 @@ class GraphNotFound(LookupError):
 class GraphLoadError(RuntimeError):
     """A registered graph failed to import or to build; the message names the graph."""
 
-    def __init__(self, graph_id: str, message: str) -> None:
+    def __init__(self, message: str, *, graph_id: str | None = None) -> None:
         self.graph_id = graph_id
         super().__init__(message)
 
@@ -122,9 +122,9 @@ class GraphSpec:
         ref, sep, attr = self.path.rpartition(":")
         if not sep or not ref or not attr:
             raise GraphLoadError(
-                self.graph_id,
                 f"Graph '{self.graph_id}' has an invalid path {self.path!r}: "
                 "expected './file.py:attribute' or 'package.module:attribute'.",
+                graph_id=self.graph_id,
             )
         return ref, attr
 
@@ -136,7 +136,7 @@ class GraphSpec:
         """
         with self._lock:
             if self._load_failure is not None:
-                raise GraphLoadError(self.graph_id, str(self._load_failure)) from (
+                raise GraphLoadError(str(self._load_failure), graph_id=self.graph_id) from (
                     self._load_failure.__cause__
                 )
             if not self._target_loaded:
@@ -154,15 +154,15 @@ class GraphSpec:
             module = self._import_file(ref) if self.is_file_path else self._import_dotted(ref)
         except (Exception, SystemExit) as exc:
             raise GraphLoadError(
-                self.graph_id, f"Graph '{self.graph_id}' failed to load: {_describe(exc)}"
+                f"Graph '{self.graph_id}' failed to load: {_describe(exc)}", graph_id=self.graph_id
             ) from exc
         try:
             return getattr(module, attr)
         except AttributeError as exc:
             raise GraphLoadError(
-                self.graph_id,
                 f"Graph '{self.graph_id}' failed to load: module {module.__name__!r} "
                 f"has no attribute {attr!r}",
+                graph_id=self.graph_id,
             ) from exc
 
     def _module_name(self, file: Path) -> str:
@@ -219,9 +219,9 @@ class GraphSpec:
 
     def _invalid(self, value: Any) -> GraphLoadError:
         return GraphLoadError(
-            self.graph_id,
             f"Graph '{self.graph_id}' is not valid: expected a compiled graph, a StateGraph or "
             f"a factory returning one, got {type(value).__name__}.",
+            graph_id=self.graph_id,
         )
 
     # -- building ------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ class GraphSpec:
             return builder.compile()
         except Exception as exc:
             raise GraphLoadError(
-                self.graph_id, f"Graph '{self.graph_id}' failed to load: {_describe(exc)}"
+                f"Graph '{self.graph_id}' failed to load: {_describe(exc)}", graph_id=self.graph_id
             ) from exc
 
     def _call_factory(self, factory: Callable[..., Any], config: dict[str, Any]) -> Pregel:
@@ -258,7 +258,7 @@ class GraphSpec:
             raise
         except Exception as exc:
             raise GraphLoadError(
-                self.graph_id, f"Graph '{self.graph_id}' failed to load: {_describe(exc)}"
+                f"Graph '{self.graph_id}' failed to load: {_describe(exc)}", graph_id=self.graph_id
             ) from exc
         if isinstance(value, Pregel):
             return value
@@ -267,23 +267,22 @@ class GraphSpec:
         raise self._invalid(value)
 
     def _factory_args(self, factory: Callable[..., Any], config: dict[str, Any]) -> tuple[Any, ...]:
+        """``()`` for ``make_graph()``, ``(config,)`` for ``make_graph(config)``."""
         try:
-            params = [
-                p
-                for p in inspect.signature(factory).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-            ]
+            parameters = inspect.signature(factory).parameters.values()
         except (TypeError, ValueError):  # builtins without a signature: call them bare
             return ()
-        if len(params) == 0:
-            return ()
-        if len(params) == 1:
-            return (config,)
-        raise GraphLoadError(
-            self.graph_id,
-            f"Graph '{self.graph_id}' is not valid: a factory takes no argument or one "
-            f"(the config), {factory!r} takes {len(params)}.",
-        )
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        required = [p for p in positional if p.default is p.empty]
+        if len(required) > 1:
+            raise GraphLoadError(
+                f"Graph '{self.graph_id}' is not valid: a factory takes no argument or one "
+                f"(the config), {getattr(factory, '__name__', factory)!r} takes {len(required)}.",
+                graph_id=self.graph_id,
+            )
+        return (config,) if positional else ()
 
     # -- reporting -----------------------------------------------------------------------------
 

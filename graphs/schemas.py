@@ -17,8 +17,9 @@ import typing
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, cast, get_args, get_origin
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.channels.base import BaseChannel
 from langgraph.warnings import LangGraphDeprecationWarning
 from pydantic import BaseModel, create_model
@@ -265,7 +266,7 @@ def _drawable(spec: GraphSpec, config: dict[str, Any] | None, xray: bool | int) 
     graph = spec.build(config)
     try:
         with _quiet():
-            return graph.get_graph(config, xray=xray)
+            return graph.get_graph(cast(RunnableConfig | None, config), xray=xray)
     except NotImplementedError as exc:
         raise GraphDrawingUnsupported(
             f"Graph '{spec.graph_id}' does not support visualization"

@@ -8,9 +8,10 @@ dotted path of the field at fault (``"temperature"``, ``"sources.allowed_domains
 
 from __future__ import annotations
 
-import functools
+import copy
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -37,15 +38,28 @@ _TYPE_NAMES = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _validator_for(schema_json: str) -> Draft202012Validator:
-    schema = json.loads(schema_json)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+_CACHE_SIZE = 256
+_validators: dict[str, Draft202012Validator] = {}
+_validators_lock = threading.Lock()
 
 
 def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    return _validator_for(json.dumps(schema, sort_keys=True, default=str))
+    """A compiled validator per distinct schema (equal schemas share one, whatever their key order).
+
+    The validator is built from the schema as given, so errors come in the schema's field order.
+    """
+    key = json.dumps(schema, sort_keys=True, default=str)
+    with _validators_lock:
+        validator = _validators.get(key)
+    if validator is None:
+        schema = copy.deepcopy(schema)
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        with _validators_lock:
+            if len(_validators) >= _CACHE_SIZE:
+                _validators.clear()
+            validator = _validators.setdefault(key, validator)
+    return validator
 
 
 def validate_context(spec_or_schema: GraphSpec | dict[str, Any] | None, context: Any) -> None:
@@ -161,7 +175,7 @@ def _explain_alternatives(error: SchemaValidationError) -> Iterator[tuple[str, s
 
 def _type_name(value: Any) -> str:
     if isinstance(value, list):
-        return _join([_TYPE_NAMES.get(v, v) for v in value])
+        return _join([_TYPE_NAMES.get(str(v), str(v)) for v in value])
     return _TYPE_NAMES.get(value, str(value))
 
 

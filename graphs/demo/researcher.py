@@ -118,7 +118,7 @@ def rank(state: SearchState, runtime: Runtime[ResearchContext]) -> dict[str, Any
     return {"sources": list(unique.values())[: _context(runtime).max_sources]}
 
 
-def _search_graph() -> CompiledStateGraph:
+def _search_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     search = StateGraph(SearchState, context_schema=ResearchContext)
     search.add_node("gather", gather)
     search.add_node("rank", rank)
@@ -158,7 +158,7 @@ def summarize(state: ResearchState, runtime: Runtime[ResearchContext]) -> dict[s
     return {"summary": summary}
 
 
-def make_graph(config: dict[str, Any]) -> CompiledStateGraph:
+def make_graph(config: dict[str, Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the researcher graph. ``config`` is the assistant's RunnableConfig (unused: the
     graph's behaviour comes from its context, but LangGraph passes it to one-argument factories)."""
     builder = StateGraph(ResearchState, context_schema=ResearchContext, input_schema=ResearchInput)
