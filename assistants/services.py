@@ -474,7 +474,10 @@ def version_save(
     new_config, new_context = consolidate_config_and_context(
         config=config, context=context, base_config=base["config"], base_context=base["context"]
     )
-    check_context(graph_id=new_graph, context=new_context, config=new_config)
+    if context is not None or (config or {}).get("configurable") or new_graph != base["graph_id"]:
+        # Only what this save changes is judged: a context carried over unchanged from an older
+        # version stays valid even if the graph's schema has moved on since.
+        check_context(graph_id=new_graph, context=new_context, config=new_config)
     if metadata is None:
         new_metadata = base["metadata"]
     elif merge_metadata:
