@@ -1,0 +1,60 @@
+"""The page forms around the generated context form (graphs.forms.ContextForm)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from assistants.selectors import STATUS_CHOICES
+
+
+class AssistantFilterForm(forms.Form):
+    """The list page's search box and filters (GET)."""
+
+    q = forms.CharField(label="Search by name", required=False, max_length=200)
+    graph = forms.ChoiceField(label="Graph", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
+
+    def __init__(self, *args: Any, graph_ids: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        graph = cast(forms.ChoiceField, self.fields["graph"])
+        graph.choices = [("", "All graphs"), *((g, g) for g in graph_ids)]
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Name contains…"})
+
+    def values(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"query": "", "graph_id": "", "status": ""}
+        data = self.cleaned_data
+        return {"query": data["q"], "graph_id": data["graph"], "status": data["status"]}
+
+
+class AssistantDetailsForm(forms.Form):
+    """Name and description, saved with each version."""
+
+    name = forms.CharField(max_length=255)
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What this assistant is for."
+    )
+
+
+class VersionNoteForm(forms.Form):
+    """The note of a draft and the version the edit started from (optimistic concurrency)."""
+
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=500,
+        help_text="A short note for the history: what changed and why.",
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class DuplicateForm(forms.Form):
+    name = forms.CharField(max_length=255, label="Name of the copy")
+    version = forms.TypedChoiceField(label="Copy from", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, versions: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version = cast(forms.ChoiceField, self.fields["version"])
+        version.choices = [("", "The published version"), *versions]
