@@ -210,8 +210,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["assistants.api.auth.HasApiScope"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["assistants.api.renderers.FastJSONRenderer"],
+    # Enforces DATA_UPLOAD_MAX_MEMORY_SIZE (DRF's own JSON parser reads past it): 413.
+    "DEFAULT_PARSER_CLASSES": ["assistants.api.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "assistants.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -219,13 +220,29 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assistants Studio API",
-    "DESCRIPTION": "LangGraph Platform compatible assistants API.",
+    "DESCRIPTION": (
+        "LangGraph Platform compatible assistants API: the official `langgraph-sdk` client works "
+        "against it unchanged. Authenticate with an `X-Api-Key` header (or a signed-in session). "
+        "Every error is JSON `{\"detail\": ...}`; validation errors (422) also carry `errors`, a "
+        "list of `{loc, msg}`. Where a path takes an assistant id, a registered graph id is "
+        "accepted too and means that graph's default assistant."
+    ),
     "VERSION": "0.1.0",
+    # 3.1: nullable fields are JSON Schema type lists, so responses validate with plain jsonschema.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The document and the docs page are public; a stale X-Api-Key must not make them 401.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "assistants.api.schema.close_request_objects",
+    ],
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
