@@ -193,7 +193,12 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return pretty_json(obj.payload)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+        # Anyone who may see assistants may see who changed them.
+        return bool(
+            request.user.is_active
+            and request.user.is_staff
+            and request.user.has_perm("assistants.view_assistant")
+        )
 
 
 @admin.register(ApiKey)

@@ -11,7 +11,7 @@ handler500 = "assistants.api.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("studio.auth_urls")),
     # --- API (LangGraph-compatible, paths at the root) : owned by the API module ---
     path("", include("assistants.api.urls")),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),

@@ -190,7 +190,7 @@ def _admin_pages(blog: Assistant) -> list[str]:
     ]
 
 
-ANONYMOUS_PAGES = ["login", "admin:login", "password_reset", "api-docs"]
+ANONYMOUS_PAGES = ["login", "admin:login", "api-docs"]
 
 
 def _assert_no_inline_script(url: str, response: Any) -> None:

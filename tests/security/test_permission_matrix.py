@@ -192,7 +192,7 @@ DONE = "done"
 REFUSED = "refused"
 
 # Rows name a URL, or ``admin:<action>`` for a changelist action. The audit trail is readable by
-# every staff user by design (AuditEntryAdmin.has_view_permission); API keys are managed by
+# staff who may view assistants (AuditEntryAdmin.has_view_permission); API keys are managed by
 # superusers only (no role holds an apikey permission). The publish and duplicate actions are
 # offered to every staff user; the services refuse those without the right (REFUSED).
 # fmt: off
@@ -204,7 +204,7 @@ ADMIN_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("admin:publish_newest_version",          "POST", "published", (AL,  403,     REFUSED, REFUSED, DONE, DONE)),
     ("admin:duplicate_assistants",            "POST", "created",   (AL,  403,     REFUSED, DONE,    DONE, DONE)),
     ("admin:assistants_assistant_delete",     "POST", "deleted",   (AL,  403,     403,     403,     DONE, DONE)),
-    ("admin:assistants_auditentry_changelist", "GET", None,        (AL,  200,     200,     200,     200,  200)),
+    ("admin:assistants_auditentry_changelist", "GET", None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:assistants_apikey_changelist",    "GET",  None,        (AL,  403,     403,     403,     403,  200)),
     ("admin:revoke_keys",                     "POST", "revoked",   (AL,  403,     403,     403,     403,  DONE)),
 ]
