@@ -159,9 +159,7 @@ def version_snapshot(version: Any) -> dict[str, Any]:
     return snapshot
 
 
-def diff_versions(
-    old: Any, new: Any, *, labels: Mapping[str, str] | None = None
-) -> list[Change]:
+def diff_versions(old: Any, new: Any, *, labels: Mapping[str, str] | None = None) -> list[Change]:
     """:func:`diff_configs` of two versions' snapshots; context labels come from the schema."""
     full_labels = {"name": "Name", "description": "Description"}
     for path, label in (labels or {}).items():
@@ -276,7 +274,11 @@ def render_side_by_side(old: str, new: str) -> list[tuple[SafeString, SafeString
             if k < len(left) and k < len(right):
                 pieces = diff_words(left[k], right[k])
                 rows.append(
-                    (_html(pieces, ("equal", "delete")), _html(pieces, ("equal", "insert")), "changed")
+                    (
+                        _html(pieces, ("equal", "delete")),
+                        _html(pieces, ("equal", "insert")),
+                        "changed",
+                    )
                 )
             elif k < len(left):
                 rows.append((_html([("delete", left[k])], ("delete",)), empty, "removed"))

@@ -34,7 +34,9 @@ class AssistantDetailsForm(forms.Form):
 
     name = forms.CharField(max_length=255)
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What this assistant is for."
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What this assistant is for.",
     )
 
 
@@ -52,7 +54,9 @@ class VersionNoteForm(forms.Form):
 
 class DuplicateForm(forms.Form):
     name = forms.CharField(max_length=255, label="Name of the copy")
-    version = forms.TypedChoiceField(label="Copy from", coerce=int, required=False, empty_value=None)
+    version = forms.TypedChoiceField(
+        label="Copy from", coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, versions: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,9 +33,7 @@ def _newest_version(field: str) -> Subquery:
     return Subquery(newest)
 
 
-def assistant_list(
-    *, query: str = "", graph_id: str = "", status: str = ""
-) -> QuerySet[Assistant]:
+def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> QuerySet[Assistant]:
     """Assistants matching the filters, most recently changed first.
 
     Each row carries ``last_changed_at``, ``last_author`` and ``last_note`` (from its newest
@@ -67,7 +65,9 @@ def assistant_versions(assistant: Assistant) -> QuerySet[AssistantVersion]:
 
 
 def publication_history(assistant: Assistant, limit: int = 10) -> list[Publication]:
-    return list(Publication.objects.filter(assistant=assistant).order_by("-created_at", "-id")[:limit])
+    return list(
+        Publication.objects.filter(assistant=assistant).order_by("-created_at", "-id")[:limit]
+    )
 
 
 def graph_assistant_counts() -> dict[str, int]:
@@ -75,7 +75,10 @@ def graph_assistant_counts() -> dict[str, int]:
     from django.db.models import Count
 
     counts: dict[str, Any] = dict(
-        Assistant.objects.order_by().values_list("graph_id").annotate(n=Count("pk")).values_list("graph_id", "n")
+        Assistant.objects.order_by()
+        .values_list("graph_id")
+        .annotate(n=Count("pk"))
+        .values_list("graph_id", "n")
     )
     return {str(k): int(v) for k, v in counts.items()}
 

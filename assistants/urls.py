@@ -13,8 +13,16 @@ urlpatterns = [
     path("assistant/fields/<str:graph_id>/validate/", views.field_validate, name="field-validate"),
     path("assistant/<uuid:assistant_id>/", views.assistant_detail, name="assistant-detail"),
     path("assistant/<uuid:assistant_id>/edit/", views.assistant_edit, name="assistant-edit"),
-    path("assistant/<uuid:assistant_id>/edit/changes/", views.assistant_changes, name="assistant-changes"),
-    path("assistant/<uuid:assistant_id>/duplicate/", views.assistant_duplicate, name="assistant-duplicate"),
+    path(
+        "assistant/<uuid:assistant_id>/edit/changes/",
+        views.assistant_changes,
+        name="assistant-changes",
+    ),
+    path(
+        "assistant/<uuid:assistant_id>/duplicate/",
+        views.assistant_duplicate,
+        name="assistant-duplicate",
+    ),
     path("assistant/<uuid:assistant_id>/delete/", views.assistant_delete, name="assistant-delete"),
     path(
         "assistant/<uuid:assistant_id>/delete/confirm/",
@@ -22,7 +30,9 @@ urlpatterns = [
         name="assistant-delete-confirm",
     ),
     path("assistant/<uuid:assistant_id>/compare/", views.version_compare, name="version-compare"),
-    path("assistant/<uuid:assistant_id>/v<int:version>/", views.version_detail, name="version-detail"),
+    path(
+        "assistant/<uuid:assistant_id>/v<int:version>/", views.version_detail, name="version-detail"
+    ),
     path(
         "assistant/<uuid:assistant_id>/v<int:version>/publish/",
         views.version_publish,

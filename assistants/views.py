@@ -188,7 +188,12 @@ def assistant_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode(), "is_filtered": any(filters.values().values())}
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "is_filtered": any(filters.values().values()),
+    }
     return _page(request, "assistants/assistant_list.html", context, partial="results")
 
 
@@ -198,7 +203,12 @@ def assistant_detail(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpR
     assistant = _assistant(assistant_id)
     target = request.htmx.target if request.htmx else None
     partial = target if target in DETAIL_REGIONS else "versions"
-    return _page(request, "assistants/assistant_detail.html", _detail_context(request, assistant), partial=partial)
+    return _page(
+        request,
+        "assistants/assistant_detail.html",
+        _detail_context(request, assistant),
+        partial=partial,
+    )
 
 
 @require_GET
@@ -248,22 +258,36 @@ def assistant_create(request: HtmxHttpRequest) -> HttpResponse:
         raise Http404(graph.error)
     data, only_rows = _list_action(request) if request.method == "POST" else (None, False)
     details = AssistantDetailsForm(data)
-    context_form = ContextForm(data, schema=graph.schema, context=None, known_variables=graph.known_variables)
-    page = {"graph": graph, "details": details, "context_form": context_form, "focus_field": _focus(request)}
+    context_form = ContextForm(
+        data, schema=graph.schema, context=None, known_variables=graph.known_variables
+    )
+    page = {
+        "graph": graph,
+        "details": details,
+        "context_form": context_form,
+        "focus_field": _focus(request),
+    }
     if request.method == "GET" or only_rows or graph.error:
         return _page(request, "assistants/assistant_create.html", page, partial="form")
     if details.is_valid() & context_form.is_valid():
         try:
             assistant, _ = services.assistant_create(
-                actor=_actor(request), graph_id=graph_id, name=details.cleaned_data["name"],
+                actor=_actor(request),
+                graph_id=graph_id,
+                name=details.cleaned_data["name"],
                 description=details.cleaned_data["description"] or None,
-                context=context_form.context, note="Created in the studio",
+                context=context_form.context,
+                note="Created in the studio",
             )
         except ValidationError as exc:
             context_form.add_schema_errors(exc)
         else:
             messages.success(request, f"Created “{assistant.name}” (v1, published).")
-            return _done(request, reverse("assistants:assistant-detail", args=[assistant.pk]), "assistant-created")
+            return _done(
+                request,
+                reverse("assistants:assistant-detail", args=[assistant.pk]),
+                "assistant-created",
+            )
     return _page(request, "assistants/assistant_create.html", page, partial="form", status=422)
 
 
@@ -274,14 +298,18 @@ def _edit_forms(
     base_number = assistant.latest_version_number
     if data is not None and str(data.get("base_version", "")).isdigit():
         base_number = int(str(data["base_version"]))
-    base = assistant.versions.filter(version=base_number).first() or _version(assistant, assistant.latest_version_number)
+    base = assistant.versions.filter(version=base_number).first() or _version(
+        assistant, assistant.latest_version_number
+    )
     initial = {"name": base.name, "description": base.description or ""}
     return {
         "assistant": assistant,
         "graph": graph,
         "base": base,
         "details": AssistantDetailsForm(data, initial=initial),
-        "note_form": VersionNoteForm(data, initial={"base_version": assistant.latest_version_number}),
+        "note_form": VersionNoteForm(
+            data, initial={"base_version": assistant.latest_version_number}
+        ),
         "context_form": ContextForm(
             data, schema=graph.schema, context=base.context, known_variables=graph.known_variables
         ),
@@ -299,9 +327,15 @@ def _changes(assistant: Assistant, page: dict[str, Any]) -> list[Any]:
         mine = SimpleNamespace(
             name=details.cleaned_data.get("name", assistant.name),
             description=details.cleaned_data.get("description", ""),
-            context=context_form.context, config=assistant.config, metadata=assistant.metadata,
+            context=context_form.context,
+            config=assistant.config,
+            metadata=assistant.metadata,
         )
-    return [c for c in diff_versions(assistant, mine, labels=page["graph"].labels) if c.kind != "unchanged"]
+    return [
+        c
+        for c in diff_versions(assistant, mine, labels=page["graph"].labels)
+        if c.kind != "unchanged"
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -313,7 +347,9 @@ def assistant_edit(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRes
     if graph.error:  # nothing can be checked against a broken graph: editing is disabled
         page = {"assistant": assistant, "graph": graph}
         status = 409 if request.method == "POST" else 200
-        return _page(request, "assistants/assistant_edit.html", page, partial="edit-form", status=status)
+        return _page(
+            request, "assistants/assistant_edit.html", page, partial="edit-form", status=status
+        )
     page = _edit_forms(request, assistant, graph, data)
     page["changes"] = _changes(assistant, page)
     page["focus_field"] = _focus(request)
@@ -322,14 +358,19 @@ def assistant_edit(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRes
     return _save_draft(request, assistant, page)
 
 
-def _save_draft(request: HtmxHttpRequest, assistant: Assistant, page: dict[str, Any]) -> HttpResponse:
+def _save_draft(
+    request: HtmxHttpRequest, assistant: Assistant, page: dict[str, Any]
+) -> HttpResponse:
     details, note_form, context_form = page["details"], page["note_form"], page["context_form"]
     if details.is_valid() & note_form.is_valid() & context_form.is_valid():
         try:
             version = services.version_save(
-                actor=_actor(request), assistant_id=assistant.pk,
-                base_version=note_form.cleaned_data["base_version"], context=context_form.context,
-                name=details.cleaned_data["name"], description=details.cleaned_data["description"] or None,
+                actor=_actor(request),
+                assistant_id=assistant.pk,
+                base_version=note_form.cleaned_data["base_version"],
+                context=context_form.context,
+                name=details.cleaned_data["name"],
+                description=details.cleaned_data["description"] or None,
                 note=note_form.cleaned_data["note"],
             )
         except services.VersionConflict as conflict:
@@ -337,13 +378,22 @@ def _save_draft(request: HtmxHttpRequest, assistant: Assistant, page: dict[str, 
         except ValidationError as exc:
             context_form.add_schema_errors(exc)
         else:
-            messages.success(request, f"Saved draft v{version.version}. It is not live until published.")
-            return _done(request, reverse("assistants:assistant-detail", args=[assistant.pk]), "version-saved")
+            messages.success(
+                request, f"Saved draft v{version.version}. It is not live until published."
+            )
+            return _done(
+                request,
+                reverse("assistants:assistant-detail", args=[assistant.pk]),
+                "version-saved",
+            )
     return _page(request, "assistants/assistant_edit.html", page, partial="edit-form", status=422)
 
 
 def _conflict(
-    request: HtmxHttpRequest, assistant: Assistant, page: dict[str, Any], conflict: services.VersionConflict
+    request: HtmxHttpRequest,
+    assistant: Assistant,
+    page: dict[str, Any],
+    conflict: services.VersionConflict,
 ) -> HttpResponse:
     """Someone saved since the form was opened: show what differs, keep the input, rebase."""
     assistant.refresh_from_db()
@@ -353,13 +403,20 @@ def _conflict(
     page["note_form"] = VersionNoteForm(data)
     details, context_form = page["details"], page["context_form"]
     mine = SimpleNamespace(
-        name=details.cleaned_data["name"], description=details.cleaned_data["description"],
-        context=context_form.context, config=latest.config, metadata=latest.metadata,
+        name=details.cleaned_data["name"],
+        description=details.cleaned_data["description"],
+        context=context_form.context,
+        config=latest.config,
+        metadata=latest.metadata,
     )
     page["conflict"] = {
         "base": conflict.base_version,
         "latest": latest,
-        "changes": [c for c in diff_versions(latest, mine, labels=page["graph"].labels) if c.kind != "unchanged"],
+        "changes": [
+            c
+            for c in diff_versions(latest, mine, labels=page["graph"].labels)
+            if c.kind != "unchanged"
+        ],
     }
     return _page(request, "assistants/assistant_edit.html", page, partial="edit-form", status=409)
 
@@ -394,8 +451,15 @@ def field_validate(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
         return HttpResponseBadRequest("Unknown field.")
     form.is_valid()
     bound = form[name]
-    context = {"field": bound, "validate_url": request.path, "form": form, "focus_field": _focus(request)}
-    response = render(request, "graphs/_context_fields.html#field", context, status=422 if bound.errors else 200)
+    context = {
+        "field": bound,
+        "validate_url": request.path,
+        "form": form,
+        "focus_field": _focus(request),
+    }
+    response = render(
+        request, "graphs/_context_fields.html#field", context, status=422 if bound.errors else 200
+    )
     return trigger_client_event(response, "context-changed")
 
 
@@ -405,16 +469,28 @@ def assistant_duplicate(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> Ht
     assistant = _assistant(assistant_id)
     numbers = selectors.assistant_versions(assistant).values_list("version", flat=True)
     choices = [(n, f"v{n}") for n in numbers]
-    form = DuplicateForm(request.POST or None, versions=choices, initial={"name": f"{assistant.name} (copy)"})
+    form = DuplicateForm(
+        request.POST or None, versions=choices, initial={"name": f"{assistant.name} (copy)"}
+    )
     if request.method == "POST" and form.is_valid():
         copy = services.assistant_duplicate(
-            actor=_actor(request), assistant_id=assistant.pk, name=form.cleaned_data["name"],
+            actor=_actor(request),
+            assistant_id=assistant.pk,
+            name=form.cleaned_data["name"],
             version=form.cleaned_data["version"],
         )
         messages.success(request, f"Created “{copy.name}”, a copy of “{assistant.name}”.")
-        return _done(request, reverse("assistants:assistant-detail", args=[copy.pk]), "assistant-created")
+        return _done(
+            request, reverse("assistants:assistant-detail", args=[copy.pk]), "assistant-created"
+        )
     status = 422 if request.method == "POST" else 200
-    return _page(request, "assistants/assistant_duplicate.html", {"assistant": assistant, "form": form}, partial="form", status=status)
+    return _page(
+        request,
+        "assistants/assistant_duplicate.html",
+        {"assistant": assistant, "form": form},
+        partial="form",
+        status=status,
+    )
 
 
 # -- compare ---------------------------------------------------------------------------------------
@@ -434,7 +510,9 @@ def _version_number(value: str | None, default: int) -> int:
 def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
     assistant = _assistant(assistant_id)
     left = _version(assistant, _version_number(request.GET.get("a"), assistant.version))
-    right = _version(assistant, _version_number(request.GET.get("b"), assistant.latest_version_number))
+    right = _version(
+        assistant, _version_number(request.GET.get("b"), assistant.latest_version_number)
+    )
     graph = graph_state(assistant.graph_id)
     changes = diff_versions(left, right, labels=graph.labels)
     context = {
@@ -451,7 +529,9 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
 # -- publish, restore, delete ----------------------------------------------------------------------
 
 
-def _confirm(request: HtmxHttpRequest, assistant: Assistant, row: AssistantVersion, action: str) -> HttpResponse:
+def _confirm(
+    request: HtmxHttpRequest, assistant: Assistant, row: AssistantVersion, action: str
+) -> HttpResponse:
     published = assistant.published_version
     graph = graph_state(assistant.graph_id)
     changes = diff_versions(published or assistant, row, labels=graph.labels)
@@ -464,27 +544,35 @@ def _confirm(request: HtmxHttpRequest, assistant: Assistant, row: AssistantVersi
     return _page(request, "assistants/version_confirm.html", context, partial="dialog")
 
 
-def _after_history_action(request: HtmxHttpRequest, assistant: Assistant, trigger: str) -> HttpResponse:
+def _after_history_action(
+    request: HtmxHttpRequest, assistant: Assistant, trigger: str
+) -> HttpResponse:
     """PRG to the detail page; for HTMX the refreshed history, messages and the event."""
     url = reverse("assistants:assistant-detail", args=[assistant.pk])
     if not request.htmx:
         return redirect(url)
     assistant.refresh_from_db()
-    response = render(request, "assistants/assistant_detail.html#versions", _detail_context(request, assistant))
+    response = render(
+        request, "assistants/assistant_detail.html#versions", _detail_context(request, assistant)
+    )
     response.content += _oob(request).encode()
     return trigger_client_event(response, trigger)
 
 
 @require_GET
 @can_publish
-def version_publish_confirm(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int) -> HttpResponse:
+def version_publish_confirm(
+    request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int
+) -> HttpResponse:
     assistant = _assistant(assistant_id)
     return _confirm(request, assistant, _version(assistant, version), "publish")
 
 
 @require_POST
 @can_publish
-def version_publish(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int) -> HttpResponse:
+def version_publish(
+    request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int
+) -> HttpResponse:
     assistant = _assistant(assistant_id)
     previous = assistant.version
     _version(assistant, version)
@@ -492,24 +580,34 @@ def version_publish(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: 
     if previous == version:
         messages.info(request, f"v{version} of “{assistant.name}” was already live.")
     else:
-        messages.success(request, f"v{version} of “{assistant.name}” is live (it replaces v{previous}).")
+        messages.success(
+            request, f"v{version} of “{assistant.name}” is live (it replaces v{previous})."
+        )
     return _after_history_action(request, assistant, "version-published")
 
 
 @require_GET
 @can_change
-def version_restore_confirm(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int) -> HttpResponse:
+def version_restore_confirm(
+    request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int
+) -> HttpResponse:
     assistant = _assistant(assistant_id)
     return _confirm(request, assistant, _version(assistant, version), "restore")
 
 
 @require_POST
 @can_change
-def version_restore(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int) -> HttpResponse:
+def version_restore(
+    request: HtmxHttpRequest, assistant_id: uuid.UUID, version: int
+) -> HttpResponse:
     assistant = _assistant(assistant_id)
     _version(assistant, version)
-    new = services.version_restore(actor=_actor(request), assistant_id=assistant.pk, version=version)
-    messages.success(request, f"Restored v{version} as draft v{new.version}. Publish it to make it live.")
+    new = services.version_restore(
+        actor=_actor(request), assistant_id=assistant.pk, version=version
+    )
+    messages.success(
+        request, f"Restored v{version} as draft v{new.version}. Publish it to make it live."
+    )
     return _after_history_action(request, assistant, "version-restored")
 
 
@@ -517,7 +615,12 @@ def version_restore(request: HtmxHttpRequest, assistant_id: uuid.UUID, version: 
 @can_delete
 def assistant_delete_confirm(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
     assistant = _assistant(assistant_id)
-    return _page(request, "assistants/assistant_delete_confirm.html", {"assistant": assistant}, partial="dialog")
+    return _page(
+        request,
+        "assistants/assistant_delete_confirm.html",
+        {"assistant": assistant},
+        partial="dialog",
+    )
 
 
 @require_POST
@@ -528,5 +631,7 @@ def assistant_delete(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpR
         services.assistant_delete(actor=_actor(request), assistant_id=assistant.pk)
     except services.AssistantNotFound:
         raise Http404("This assistant does not exist any more.") from None
-    messages.success(request, f"Deleted “{assistant.name}” and its {assistant.latest_version_number} versions.")
+    messages.success(
+        request, f"Deleted “{assistant.name}” and its {assistant.latest_version_number} versions."
+    )
     return _done(request, reverse("assistants:assistant-list"), "assistant-deleted")

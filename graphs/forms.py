@@ -79,9 +79,24 @@ MODEL_CHOICES: dict[str, tuple[str, list[str]]] = {
         "Anthropic",
         ["claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-3-5-haiku-latest"],
     ),
-    "openai": ("OpenAI", ["gpt-5", "gpt-5-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "o3", "o4-mini"]),
+    "openai": (
+        "OpenAI",
+        [
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4o",
+            "gpt-4o-mini",
+            "o3",
+            "o4-mini",
+        ],
+    ),
     "google_genai": ("Google", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"]),
-    "mistralai": ("Mistral", ["mistral-large-latest", "mistral-medium-latest", "mistral-small-latest"]),
+    "mistralai": (
+        "Mistral",
+        ["mistral-large-latest", "mistral-medium-latest", "mistral-small-latest"],
+    ),
 }
 
 KNOWN_MODELS = frozenset(
@@ -186,7 +201,9 @@ def prompt_variables(text: Any) -> list[str]:
     return list(dict.fromkeys(_VARIABLE.findall(text)))
 
 
-_variables_cache: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = weakref.WeakKeyDictionary()
+_variables_cache: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def known_prompt_variables(spec: Any) -> frozenset[str] | None:
@@ -259,7 +276,11 @@ class NumberField(forms.FloatField):
 
     def to_python(self, value: Any) -> Any:
         number = super().to_python(value)
-        if isinstance(number, float) and number.is_integer() and "." not in str(value).lower().replace("e", "."):
+        if (
+            isinstance(number, float)
+            and number.is_integer()
+            and "." not in str(value).lower().replace("e", ".")
+        ):
             return int(number)
         return number
 
@@ -572,10 +593,16 @@ class ContextForm(forms.Form):
         known_variables: Iterable[str] | None = None,
     ) -> None:
         super().__init__(data, prefix=PREFIX)
-        self.schema: dict[str, Any] = dict(schema) if schema else {"type": "object", "properties": {}}
+        self.schema: dict[str, Any] = (
+            dict(schema) if schema else {"type": "object", "properties": {}}
+        )
         self.original = copy.deepcopy(dict(context)) if context is not None else None
         self.known_variables = frozenset(known_variables) if known_variables is not None else None
-        self.dropped: set[str] = set(self.data.getlist(DROP)) if self.is_bound and hasattr(self.data, "getlist") else set()
+        self.dropped: set[str] = (
+            set(self.data.getlist(DROP))
+            if self.is_bound and hasattr(self.data, "getlist")
+            else set()
+        )
         self.context: dict[str, Any] = {}
         self.layout: list[FieldNode | GroupNode] = self._build_object(
             "", self.schema, self.original, new=self.original is None, default=_MISSING
@@ -639,7 +666,9 @@ class ContextForm(forms.Form):
         if kind == "object":
             kind = "json"
         initial = value if value is not _MISSING else (default if default is not _MISSING else None)
-        form_field = self._make_field(kind, prop, nullable=nullable, required=required, has_default=default is not _MISSING)
+        form_field = self._make_field(
+            kind, prop, nullable=nullable, required=required, has_default=default is not _MISSING
+        )
         form_field.label = title
         form_field.help_text = description
         form_field.initial = copy.deepcopy(initial)
@@ -653,8 +682,14 @@ class ContextForm(forms.Form):
         return FieldNode(name, key)
 
     def _build_items(
-        self, name: str, key: str, prop: dict[str, Any], title: str, description: str,
-        value: Any, default: Any,
+        self,
+        name: str,
+        key: str,
+        prop: dict[str, Any],
+        title: str,
+        description: str,
+        value: Any,
+        default: Any,
     ) -> GroupNode:
         items_schema, _ = split_nullable(self.schema, resolve_ref(self.schema, prop.get("items")))
         node = GroupNode(name, key, "objects", title, description)
@@ -665,13 +700,20 @@ class ContextForm(forms.Form):
                 count = 0
             originals: list[Any] = [None] * max(0, min(count, _MAX_ITEMS))
         else:
-            source = value if value is not _MISSING else (default if default is not _MISSING else [])
+            source = (
+                value if value is not _MISSING else (default if default is not _MISSING else [])
+            )
             originals = list(source) if isinstance(source, list) else []
         for index, item in enumerate(originals):
-            item_node = GroupNode(f"{name}.{index}", str(index), "item", f"{title} {index + 1}", index=index)
+            item_node = GroupNode(
+                f"{name}.{index}", str(index), "item", f"{title} {index + 1}", index=index
+            )
             item_node.children = self._build_object(
-                f"{name}.{index}.", items_schema, item if isinstance(item, dict) else None,
-                new=True, default=_MISSING,
+                f"{name}.{index}.",
+                items_schema,
+                item if isinstance(item, dict) else None,
+                new=True,
+                default=_MISSING,
             )
             node.children.append(item_node)
         node.count = len(originals)
@@ -682,16 +724,23 @@ class ContextForm(forms.Form):
     ) -> forms.Field:
         must_fill = required and not nullable
         if kind == "choice":
-            values = prop.get("enum", [prop.get("const")]) if "enum" in prop else [prop.get("const")]
+            values = (
+                prop.get("enum", [prop.get("const")]) if "enum" in prop else [prop.get("const")]
+            )
             lookup = {_choice_key(v): v for v in values}
             choices = [(k, _show(v) if not isinstance(v, str) else v) for k, v in lookup.items()]
             if nullable or not must_fill and not has_default:
                 choices.insert(0, ("", "— not set —"))
             return forms.TypedChoiceField(
-                choices=choices, coerce=lookup.__getitem__, required=must_fill, empty_value=None,
+                choices=choices,
+                coerce=lookup.__getitem__,
+                required=must_fill,
+                empty_value=None,
             )
         if kind in ("integer", "number"):
-            attrs: dict[str, Any] = {"step": prop.get("multipleOf", 1 if kind == "integer" else "any")}
+            attrs: dict[str, Any] = {
+                "step": prop.get("multipleOf", 1 if kind == "integer" else "any")
+            }
             low = prop.get("minimum", prop.get("exclusiveMinimum"))
             high = prop.get("maximum", prop.get("exclusiveMaximum"))
             if low is not None:
@@ -712,12 +761,16 @@ class ContextForm(forms.Form):
         if kind == "prompt":
             return TextField(
                 required=must_fill,
-                widget=forms.Textarea(attrs={"rows": 10, "class": "prompt-editor", "spellcheck": "true"}),
+                widget=forms.Textarea(
+                    attrs={"rows": 10, "class": "prompt-editor", "spellcheck": "true"}
+                ),
             )
         if kind == "text":
             attrs = {"maxlength": prop["maxLength"]} if "maxLength" in prop else {}
             return TextField(required=must_fill, widget=forms.TextInput(attrs=attrs))
-        return PrettyJSONField(required=must_fill, widget=forms.Textarea(attrs={"rows": 5, "class": "json-editor"}))
+        return PrettyJSONField(
+            required=must_fill, widget=forms.Textarea(attrs={"rows": 5, "class": "json-editor"})
+        )
 
     def _unknown(self, name: str, key: str, value: Any) -> FieldNode:
         form_field = forms.JSONField(required=False, disabled=True, initial=copy.deepcopy(value))
@@ -746,7 +799,9 @@ class ContextForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        self.context = self._assemble(self.layout, cleaned, self.original, new=self.original is None)
+        self.context = self._assemble(
+            self.layout, cleaned, self.original, new=self.original is None
+        )
         schema = dict(self.schema)
         # Values are an overlay on the graph's defaults (as in services.check_context).
         schema.pop("required", None)
@@ -792,7 +847,12 @@ class ContextForm(forms.Form):
     # -- assembling the context --------------------------------------------------------------
 
     def _assemble(
-        self, nodes: list[FieldNode | GroupNode], cleaned: Mapping[str, Any], original: Any, *, new: bool
+        self,
+        nodes: list[FieldNode | GroupNode],
+        cleaned: Mapping[str, Any],
+        original: Any,
+        *,
+        new: bool,
     ) -> dict[str, Any]:
         stored = original if isinstance(original, dict) else {}
         result: dict[str, Any] = {}
@@ -845,7 +905,10 @@ def _is_empty(form_field: forms.Field, value: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str) or a == b
+    return (
+        json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+        or a == b
+    )
 
 
 def _choice_key(value: Any) -> str:
@@ -920,7 +983,7 @@ def _object_list_action(data: QueryDict, html: str, count_key: str, op: str, ind
     moved: dict[str, list[str]] = {}
     head = f"{html}."
     for key in [k for k in data if k.startswith(head) and k != count_key]:
-        position, dot, tail = key[len(head):].partition(".")
+        position, dot, tail = key[len(head) :].partition(".")
         values = data.getlist(key)
         del data[key]
         if not position.isdigit() or int(position) not in order:
@@ -957,7 +1020,9 @@ class DisplayRow:
         return self.kind in ("prompt", "json") or "\n" in self.text or len(self.text) > 120
 
 
-def describe_context(schema: Mapping[str, Any] | None, context: Mapping[str, Any]) -> list[DisplayRow]:
+def describe_context(
+    schema: Mapping[str, Any] | None, context: Mapping[str, Any]
+) -> list[DisplayRow]:
     """Rows for a stored context: schema fields first (defaults shown as such), then the rest."""
     rows: list[DisplayRow] = []
     root = dict(schema) if schema else {}
@@ -966,8 +1031,13 @@ def describe_context(schema: Mapping[str, Any] | None, context: Mapping[str, Any
 
 
 def _describe(
-    root: dict[str, Any], schema: Mapping[str, Any], values: Mapping[str, Any],
-    prefix: str, label_prefix: str, depth: int, rows: list[DisplayRow],
+    root: dict[str, Any],
+    schema: Mapping[str, Any],
+    values: Mapping[str, Any],
+    prefix: str,
+    label_prefix: str,
+    depth: int,
+    rows: list[DisplayRow],
 ) -> None:
     properties = schema.get("properties") or {}
     for key, raw in properties.items():

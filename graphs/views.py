@@ -24,6 +24,7 @@ VIEW_PERM = "assistants.view_assistant"
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
+
 _KIND_LABELS = {
     "prompt": "prompt (text)",
     "model": "chat model",
@@ -39,7 +40,9 @@ _KIND_LABELS = {
 }
 
 
-def _page(request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str) -> HttpResponse:
+def _page(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str
+) -> HttpResponse:
     name = f"{template}#{partial}" if request.htmx else template
     response = render(request, name, context)
     patch_vary_headers(response, ("HX-Request",))
@@ -59,7 +62,12 @@ def _kind(spec: GraphSpec) -> str:
 def graph_list(request: HtmxHttpRequest) -> HttpResponse:
     counts = graph_assistant_counts()
     rows = [
-        {"spec": spec, "error": spec.error, "kind": _kind(spec), "assistants": counts.get(spec.graph_id, 0)}
+        {
+            "spec": spec,
+            "error": spec.error,
+            "kind": _kind(spec),
+            "assistants": counts.get(spec.graph_id, 0),
+        }
         for spec in get_registry().specs()
     ]
     return _page(request, "graphs/graph_list.html", {"rows": rows}, "graphs")
@@ -124,7 +132,9 @@ def schema_fields(schema: dict[str, Any] | None) -> list[dict[str, Any]]:
                     "label": field_title(key, raw if isinstance(raw, dict) else {}),
                     "kind": _KIND_LABELS.get(kind, kind),
                     "choices": prop.get("enum") or [],
-                    "default": json.dumps(prop["default"], ensure_ascii=False) if "default" in prop else "",
+                    "default": json.dumps(prop["default"], ensure_ascii=False)
+                    if "default" in prop
+                    else "",
                     "description": prop.get("description") or "",
                     "hints": hints,
                     "depth": depth,
@@ -163,7 +173,10 @@ def layout(drawing: dict[str, Any]) -> dict[str, Any]:
     for node in nodes:
         rows[level[node]].append(node)
     widths = {node: max(84, 9 * len(_label(node)) + 28) for node in nodes}
-    row_widths = {r: sum(widths[n] for n in members) + COL_GAP * (len(members) - 1) for r, members in rows.items()}
+    row_widths = {
+        r: sum(widths[n] for n in members) + COL_GAP * (len(members) - 1)
+        for r, members in rows.items()
+    }
     inner = max(row_widths.values(), default=200)
     width = inner + 2 * MARGIN + SIDE_ROOM
     boxes: dict[str, dict[str, Any]] = {}
@@ -172,8 +185,15 @@ def layout(drawing: dict[str, Any]) -> dict[str, Any]:
         for node in members:
             y = MARGIN + r * (NODE_H + ROW_GAP)
             boxes[node] = {
-                "id": node, "label": _label(node), "x": x, "y": y, "w": widths[node], "h": NODE_H,
-                "cx": x + widths[node] / 2, "cy": y + NODE_H / 2, "terminal": node in ("__start__", "__end__"),
+                "id": node,
+                "label": _label(node),
+                "x": x,
+                "y": y,
+                "w": widths[node],
+                "h": NODE_H,
+                "cx": x + widths[node] / 2,
+                "cy": y + NODE_H / 2,
+                "terminal": node in ("__start__", "__end__"),
             }
             x += widths[node] + COL_GAP
     height = MARGIN * 2 + (max(rows, default=0) + 1) * (NODE_H + ROW_GAP) - ROW_GAP
@@ -181,7 +201,9 @@ def layout(drawing: dict[str, Any]) -> dict[str, Any]:
         "width": width,
         "height": height,
         "nodes": list(boxes.values()),
-        "edges": [_edge(boxes[s], boxes[t], conditional, label) for s, t, conditional, label in edges],
+        "edges": [
+            _edge(boxes[s], boxes[t], conditional, label) for s, t, conditional, label in edges
+        ],
     }
 
 
@@ -242,9 +264,16 @@ def _edge(a: dict[str, Any], b: dict[str, Any], conditional: bool, label: str) -
         x1, y1 = a["x"] + a["w"], a["cy"]
         x2, y2 = b["x"] + b["w"], b["cy"]
         out = max(x1, x2) + SIDE_ROOM - 10
-        path = f"M {x1:.1f} {y1:.1f} C {out:.1f} {y1:.1f}, {out:.1f} {y2:.1f}, {x2 + 2:.1f} {y2:.1f}"
+        path = (
+            f"M {x1:.1f} {y1:.1f} C {out:.1f} {y1:.1f}, {out:.1f} {y2:.1f}, {x2 + 2:.1f} {y2:.1f}"
+        )
         mid = (out - 8, (y1 + y2) / 2)
     return {
-        "source": _label(a["id"]), "target": _label(b["id"]), "path": path,
-        "conditional": conditional, "label": label, "lx": mid[0] + 4, "ly": mid[1],
+        "source": _label(a["id"]),
+        "target": _label(b["id"]),
+        "path": path,
+        "conditional": conditional,
+        "label": label,
+        "lx": mid[0] + 4,
+        "ly": mid[1],
     }

@@ -223,7 +223,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "LangGraph Platform compatible assistants API: the official `langgraph-sdk` client works "
         "against it unchanged. Authenticate with an `X-Api-Key` header (or a signed-in session). "
-        "Every error is JSON `{\"detail\": ...}`; validation errors (422) also carry `errors`, a "
+        'Every error is JSON `{"detail": ...}`; validation errors (422) also carry `errors`, a '
         "list of `{loc, msg}`. Where a path takes an assistant id, a registered graph id is "
         "accepted too and means that graph's default assistant."
     ),

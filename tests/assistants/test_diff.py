@@ -24,9 +24,21 @@ def test_flatten_walks_objects_and_keeps_lists_and_empty_objects_whole() -> None
 
 
 def test_diff_configs_reports_added_removed_changed_and_unchanged_by_path() -> None:
-    old = {"model": "a", "temperature": 0.5, "sources": {"news": False, "domains": ["x"]}, "gone": 1}
-    new = {"model": "b", "temperature": 0.5, "sources": {"news": True, "domains": ["x"]}, "fresh": 2}
-    result = [(c.path, c.kind, c.old, c.new) for c in diff_configs(old, new, labels={"model": "Model"})]
+    old = {
+        "model": "a",
+        "temperature": 0.5,
+        "sources": {"news": False, "domains": ["x"]},
+        "gone": 1,
+    }
+    new = {
+        "model": "b",
+        "temperature": 0.5,
+        "sources": {"news": True, "domains": ["x"]},
+        "fresh": 2,
+    }
+    result = [
+        (c.path, c.kind, c.old, c.new) for c in diff_configs(old, new, labels={"model": "Model"})
+    ]
     assert result == [
         ("model", "changed", "a", "b"),
         ("temperature", "unchanged", 0.5, 0.5),
@@ -75,9 +87,23 @@ def test_long_or_multi_word_text_gets_a_word_diff_ids_do_not() -> None:
 
 
 def test_diff_versions_compares_name_description_context_and_other_config() -> None:
-    a = SimpleNamespace(name="A", description="", context={"t": 1}, config={"configurable": {"t": 1}, "tags": ["x"]}, metadata={})
-    b = SimpleNamespace(name="B", description="", context={"t": 2}, config={"configurable": {"t": 2}, "tags": ["y"]}, metadata={})
-    changes = {c.path: (c.kind, c.display_label) for c in diff_versions(a, b, labels={"t": "Temperature"})}
+    a = SimpleNamespace(
+        name="A",
+        description="",
+        context={"t": 1},
+        config={"configurable": {"t": 1}, "tags": ["x"]},
+        metadata={},
+    )
+    b = SimpleNamespace(
+        name="B",
+        description="",
+        context={"t": 2},
+        config={"configurable": {"t": 2}, "tags": ["y"]},
+        metadata={},
+    )
+    changes = {
+        c.path: (c.kind, c.display_label) for c in diff_versions(a, b, labels={"t": "Temperature"})
+    }
     assert changes == {
         "name": ("changed", "Name"),
         "description": ("unchanged", "Description"),

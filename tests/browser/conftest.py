@@ -39,7 +39,9 @@ def browser() -> Iterator[Any]:
     """Chromium for one test module; Playwright stops afterwards, so its event loop does not
     linger into other tests (asyncio.run would refuse to start there)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the browser tests")
+        pytest.skip(
+            f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps) to run the browser tests"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls then.

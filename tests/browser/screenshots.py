@@ -74,7 +74,9 @@ def pages_to_take(page: Page, base: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("base_url", help="e.g. http://127.0.0.1:8000")
     parser.add_argument("--username", default="demo")
     parser.add_argument("--password", required=True)

@@ -26,7 +26,9 @@ from playwright.sync_api import expect  # noqa: E402
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROMPT_V1 = "You are a thoughtful blog writer.\nWrite a {style} post about {topic}."
-PROMPT_V2 = "You are an expert blog writer.\nWrite a {style} post about {topic}.\nEnd with a takeaway."
+PROMPT_V2 = (
+    "You are an expert blog writer.\nWrite a {style} post about {topic}.\nEnd with a takeaway."
+)
 PROMPT_V3 = PROMPT_V2 + "\nAdd a title."
 
 
@@ -35,16 +37,32 @@ def blog(db) -> Assistant:
     """Blog writer: v1, v2 (published), v3 (draft), as the demo has it."""
     actor = Actor.system_actor()
     assistant, _ = services.assistant_create(
-        actor=actor, graph_id="writer", name="Blog writer", description="Writes blog posts.",
-        context={"system_prompt": PROMPT_V1, "model": "anthropic/claude-sonnet-4-5", "temperature": 0.7},
+        actor=actor,
+        graph_id="writer",
+        name="Blog writer",
+        description="Writes blog posts.",
+        context={
+            "system_prompt": PROMPT_V1,
+            "model": "anthropic/claude-sonnet-4-5",
+            "temperature": 0.7,
+        },
         note="First draft",
     )
     services.version_save(
-        actor=actor, assistant_id=assistant.pk, publish=True, note="Developer audience",
-        context={"system_prompt": PROMPT_V2, "model": "anthropic/claude-sonnet-4-5", "temperature": 0.6},
+        actor=actor,
+        assistant_id=assistant.pk,
+        publish=True,
+        note="Developer audience",
+        context={
+            "system_prompt": PROMPT_V2,
+            "model": "anthropic/claude-sonnet-4-5",
+            "temperature": 0.6,
+        },
     )
     services.version_save(
-        actor=actor, assistant_id=assistant.pk, note="Try GPT-4o",
+        actor=actor,
+        assistant_id=assistant.pk,
+        note="Try GPT-4o",
         context={"system_prompt": PROMPT_V3, "model": "openai/gpt-4o", "temperature": 0.5},
     )
     assistant.refresh_from_db()
@@ -61,7 +79,9 @@ def open_blog(page, live_server) -> None:
     expect(page.get_by_role("heading", name="Blog writer", level=1)).to_be_visible()
 
 
-def test_an_editor_saves_a_draft_compares_it_and_may_not_publish(new_page, sign_in, live_server, blog, editor) -> None:
+def test_an_editor_saves_a_draft_compares_it_and_may_not_publish(
+    new_page, sign_in, live_server, blog, editor
+) -> None:
     page = new_page()
     sign_in(page, "eddie")
     open_blog(page, live_server)
@@ -102,7 +122,9 @@ def test_an_editor_saves_a_draft_compares_it_and_may_not_publish(new_page, sign_
     assert Assistant.objects.get(pk=blog.pk).version == 2
 
 
-def test_a_publisher_publishes_and_the_api_serves_the_new_context(new_page, sign_in, live_server, blog, publisher) -> None:
+def test_a_publisher_publishes_and_the_api_serves_the_new_context(
+    new_page, sign_in, live_server, blog, publisher
+) -> None:
     page = new_page()
     sign_in(page, "pat")
     open_blog(page, live_server)
@@ -123,10 +145,16 @@ def test_a_publisher_publishes_and_the_api_serves_the_new_context(new_page, sign
     with urllib.request.urlopen(request, timeout=10) as response:
         body = json.loads(response.read())
     assert body["version"] == 3
-    assert body["context"] == {"system_prompt": PROMPT_V3, "model": "openai/gpt-4o", "temperature": 0.5}
+    assert body["context"] == {
+        "system_prompt": PROMPT_V3,
+        "model": "openai/gpt-4o",
+        "temperature": 0.5,
+    }
 
 
-def test_a_restore_brings_the_old_prompt_back_as_a_new_version(new_page, sign_in, live_server, blog, editor) -> None:
+def test_a_restore_brings_the_old_prompt_back_as_a_new_version(
+    new_page, sign_in, live_server, blog, editor
+) -> None:
     page = new_page()
     sign_in(page, "eddie")
     open_blog(page, live_server)
@@ -142,7 +170,9 @@ def test_a_restore_brings_the_old_prompt_back_as_a_new_version(new_page, sign_in
     assert blog.versions.get(version=4).context["system_prompt"] == PROMPT_V1
 
 
-def test_a_form_error_appears_next_to_its_field(new_page, sign_in, live_server, blog, editor) -> None:
+def test_a_form_error_appears_next_to_its_field(
+    new_page, sign_in, live_server, blog, editor
+) -> None:
     page = new_page()
     sign_in(page, "eddie")
     page.goto(f"{detail_url(live_server, blog)}edit/")
@@ -150,7 +180,9 @@ def test_a_form_error_appears_next_to_its_field(new_page, sign_in, live_server, 
     field = page.locator("#field-temperature")
     expect(field.locator(".errors")).to_have_text("Must be at most 2 (got 5).")  # as you type
     page.get_by_role("button", name="Save draft", exact=True).click()
-    expect(page.locator("#edit-form .alert--error")).to_contain_text("Some values need your attention")
+    expect(page.locator("#edit-form .alert--error")).to_contain_text(
+        "Some values need your attention"
+    )
     expect(page.locator("#field-temperature .errors")).to_have_text("Must be at most 2 (got 5).")
     expect(page.get_by_label("Temperature")).to_have_value("5")
     assert Assistant.objects.get(pk=blog.pk).latest_version_number == 3
@@ -188,9 +220,14 @@ def test_two_editors_at_once_the_second_sees_the_conflict_and_keeps_their_input(
     )
 
 
-def test_list_rows_are_added_moved_and_removed_in_place(new_page, sign_in, live_server, editor) -> None:
+def test_list_rows_are_added_moved_and_removed_in_place(
+    new_page, sign_in, live_server, editor
+) -> None:
     assistant, _ = services.assistant_create(
-        actor=Actor.system_actor(), graph_id="researcher", name="Research", context={"queries": ["alpha", "beta"]}
+        actor=Actor.system_actor(),
+        graph_id="researcher",
+        name="Research",
+        context={"queries": ["alpha", "beta"]},
     )
     page = new_page()
     sign_in(page, "eddie")
@@ -209,7 +246,9 @@ def test_list_rows_are_added_moved_and_removed_in_place(new_page, sign_in, live_
     assert assistant.versions.get(version=2).context["queries"] == ["gamma", "beta"]
 
 
-def test_the_whole_flow_works_with_javascript_off(new_page, sign_in, live_server, blog, publisher) -> None:
+def test_the_whole_flow_works_with_javascript_off(
+    new_page, sign_in, live_server, blog, publisher
+) -> None:
     page = new_page(java_script_enabled=False)
     sign_in(page, "pat")
     page.goto(f"{detail_url(live_server, blog)}edit/")

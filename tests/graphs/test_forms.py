@@ -83,8 +83,18 @@ WRITER = schema(
             "default": "Write a {style} about {topic}.",
             "langgraph_type": "prompt",
         },
-        "model": {"type": "string", "default": "anthropic/claude-sonnet-4-5", "x-template-kind": "llm"},
-        "temperature": {"type": "number", "default": 0.7, "minimum": 0, "maximum": 2, "title": "Temperature"},
+        "model": {
+            "type": "string",
+            "default": "anthropic/claude-sonnet-4-5",
+            "x-template-kind": "llm",
+        },
+        "temperature": {
+            "type": "number",
+            "default": 0.7,
+            "minimum": 0,
+            "maximum": 2,
+            "title": "Temperature",
+        },
         "style": {"type": "string", "enum": ["blog", "tweet"], "default": "blog"},
         "max_length": {"type": "integer", "default": 1200, "minimum": 1, "maximum": 20000},
     }
@@ -111,7 +121,10 @@ RESEARCH = {
     "properties": {
         "queries": {"type": "array", "items": {"type": "string"}, "default": ["a", "b"]},
         "sources": {"$ref": "#/$defs/SourceSettings", "description": "Source settings."},
-        "deadline_days": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}], "default": None},
+        "deadline_days": {
+            "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+            "default": None,
+        },
         "cite_sources": {"type": "boolean", "default": True},
     },
 }
@@ -138,7 +151,11 @@ RESEARCH = {
         ("flag", {"type": "boolean"}, "boolean"),
         ("tags", {"type": "array", "items": {"type": "string"}}, "list"),
         ("sizes", {"type": "array", "items": {"type": "integer"}}, "list"),
-        ("people", {"type": "array", "items": {"type": "object", "properties": {"n": {"type": "string"}}}}, "objects"),
+        (
+            "people",
+            {"type": "array", "items": {"type": "object", "properties": {"n": {"type": "string"}}}},
+            "objects",
+        ),
         ("settings", {"type": "object", "properties": {"a": {"type": "string"}}}, "object"),
         ("headers", {"type": "object", "additionalProperties": {"type": "string"}}, "json"),
         ("matrix", {"type": "array", "items": {"type": "array"}}, "json"),
@@ -151,7 +168,16 @@ def test_field_kind_reads_types_hints_names_and_defaults(name: str, prop: dict, 
 
 def test_a_string_is_a_text_input_with_the_schema_title_description_and_default() -> None:
     form = ContextForm(
-        schema=schema({"greeting": {"type": "string", "title": "Greeting", "description": "Said first.", "default": "Hi"}}),
+        schema=schema(
+            {
+                "greeting": {
+                    "type": "string",
+                    "title": "Greeting",
+                    "description": "Said first.",
+                    "default": "Hi",
+                }
+            }
+        ),
         context=None,
     )
     field = form.fields["greeting"]
@@ -179,7 +205,10 @@ def test_a_prompt_warns_about_variables_the_graph_does_not_fill_in() -> None:
     data = post({"system_prompt": "Write about {topic} for {audience}. Literal {{braces}}."})
     form = ContextForm(data, schema=WRITER, context={}, known_variables={"topic", "style"})
     bound = form["system_prompt"]
-    assert bound.variables == [{"name": "topic", "known": True}, {"name": "audience", "known": False}]
+    assert bound.variables == [
+        {"name": "topic", "known": True},
+        {"name": "audience", "known": False},
+    ]
     assert bound.unknown_variables == ["audience"]
 
 
@@ -212,7 +241,9 @@ def test_a_model_the_list_does_not_know_shows_as_other_with_its_id() -> None:
 
 
 def test_the_model_picker_other_choice_takes_the_free_text_id() -> None:
-    form = ContextForm(post({"model": OTHER_MODEL, "model_other": " ollama/llama3.1 "}), schema=WRITER, context={})
+    form = ContextForm(
+        post({"model": OTHER_MODEL, "model_other": " ollama/llama3.1 "}), schema=WRITER, context={}
+    )
     assert form.is_valid(), form.errors
     assert form.context["model"] == "ollama/llama3.1"
 
@@ -241,7 +272,11 @@ def test_an_enum_is_a_select_of_its_values() -> None:
 
 
 def test_an_integer_enum_comes_back_as_integers() -> None:
-    form = ContextForm(post({"level": "2"}), schema=schema({"level": {"type": "integer", "enum": [1, 2, 3]}}), context=None)
+    form = ContextForm(
+        post({"level": "2"}),
+        schema=schema({"level": {"type": "integer", "enum": [1, 2, 3]}}),
+        context=None,
+    )
     assert form.is_valid(), form.errors
     assert form.context == {"level": 2}
 
@@ -258,11 +293,17 @@ def test_numbers_get_number_inputs_with_min_max_and_step() -> None:
 
 
 def test_numbers_come_back_typed() -> None:
-    form = ContextForm(post({"temperature": "0.25", "max_length": "300"}), schema=WRITER, context={})
+    form = ContextForm(
+        post({"temperature": "0.25", "max_length": "300"}), schema=WRITER, context={}
+    )
     assert form.is_valid(), form.errors
     assert form.context["temperature"] == 0.25
     whole = ContextForm(post({"temperature": "1"}), schema=WRITER, context={})
-    assert whole.is_valid() and whole.context["temperature"] == 1 and isinstance(whole.context["temperature"], int)
+    assert (
+        whole.is_valid()
+        and whole.context["temperature"] == 1
+        and isinstance(whole.context["temperature"], int)
+    )
     assert form.context["max_length"] == 300 and isinstance(form.context["max_length"], int)
 
 
@@ -284,7 +325,11 @@ def test_a_boolean_is_a_checkbox_and_unticked_means_false() -> None:
 
 
 def test_a_nullable_boolean_offers_not_set() -> None:
-    form = ContextForm(post({"strict": "unknown"}), schema=schema({"strict": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}}), context=None)
+    form = ContextForm(
+        post({"strict": "unknown"}),
+        schema=schema({"strict": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}}),
+        context=None,
+    )
     assert isinstance(form.fields["strict"].widget, forms.NullBooleanSelect)
     assert form.is_valid(), form.errors
     assert form.context == {"strict": None}
@@ -309,7 +354,9 @@ def test_an_optional_integer_still_checks_its_bounds() -> None:
 
 
 def test_required_fields_are_marked_and_must_be_filled() -> None:
-    required = schema({"name": {"type": "string"}, "size": {"type": "integer"}}, required=["name", "size"])
+    required = schema(
+        {"name": {"type": "string"}, "size": {"type": "integer"}}, required=["name", "size"]
+    )
     form = ContextForm(post({"name": "", "size": ""}), schema=required, context=None)
     assert form["name"].is_required and form["size"].is_required
     assert not form.is_valid()
@@ -359,7 +406,9 @@ def test_a_changed_value_that_was_not_stored_is_saved() -> None:
 
 
 def test_an_array_of_strings_is_rows_and_blank_rows_are_ignored() -> None:
-    form = ContextForm(post({"queries": ["first", "", "  ", "second"]}), schema=RESEARCH, context={})
+    form = ContextForm(
+        post({"queries": ["first", "", "  ", "second"]}), schema=RESEARCH, context={}
+    )
     assert form["queries"].kind == "list"
     assert [row["value"] for row in form["queries"].rows] == ["first", "", "  ", "second"]
     assert form.is_valid(), form.errors
@@ -412,8 +461,16 @@ def test_an_item_error_from_the_schema_lands_on_the_list_field() -> None:
 def test_a_nested_object_is_a_fieldset_with_dotted_field_names() -> None:
     form = ContextForm(schema=RESEARCH, context=None)
     group = next(node for node in form.nodes if node.is_group)
-    assert (group.name, group.kind, group.title, group.description) == ("sources", "object", "Sources", "Source settings.")
-    assert [child.name for child in group.children] == ["sources.allowed_domains", "sources.include_news"]
+    assert (group.name, group.kind, group.title, group.description) == (
+        "sources",
+        "object",
+        "Sources",
+        "Source settings.",
+    )
+    assert [child.name for child in group.children] == [
+        "sources.allowed_domains",
+        "sources.include_news",
+    ]
     assert form["sources.allowed_domains"].html_name == "ctx-sources.allowed_domains"
     assert form["sources.allowed_domains"].auto_id == "id_ctx-sources-allowed_domains"
 
@@ -438,7 +495,10 @@ PEOPLE = schema(
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+                "properties": {
+                    "name": {"type": "string"},
+                    "age": {"type": "integer", "minimum": 0},
+                },
                 "required": ["name"],
             },
         }
@@ -447,18 +507,26 @@ PEOPLE = schema(
 
 
 def test_an_array_of_objects_is_one_fieldset_per_item() -> None:
-    form = ContextForm(schema=PEOPLE, context={"people": [{"name": "Ann", "age": 3}, {"name": "Bo"}]})
+    form = ContextForm(
+        schema=PEOPLE, context={"people": [{"name": "Ann", "age": 3}, {"name": "Bo"}]}
+    )
     group = form.nodes[0]
     assert (group.kind, group.count) == ("objects", 2)
     assert [item.name for item in group.children] == ["people.0", "people.1"]
     assert form["people.1.name"].value() == "Bo"
-    again = ContextForm(submitted(form), schema=PEOPLE, context={"people": [{"name": "Ann", "age": 3}, {"name": "Bo"}]})
+    again = ContextForm(
+        submitted(form),
+        schema=PEOPLE,
+        context={"people": [{"name": "Ann", "age": 3}, {"name": "Bo"}]},
+    )
     assert again.is_valid(), again.errors
     assert again.context == {"people": [{"name": "Ann", "age": 3}, {"name": "Bo"}]}
 
 
 def test_items_of_an_array_of_objects_can_be_added_and_removed() -> None:
-    data = post({"people.__count": "2", "people.0.name": "Ann", "people.1.name": "Bo", "people.1.age": "4"})
+    data = post(
+        {"people.__count": "2", "people.0.name": "Ann", "people.1.name": "Bo", "people.1.age": "4"}
+    )
     removed = apply_list_action(data, "remove:0:people")
     assert removed["ctx-people.__count"] == "1"
     assert removed["ctx-people.0.name"] == "Bo" and removed["ctx-people.0.age"] == "4"
@@ -528,7 +596,9 @@ def test_a_nested_value_not_in_the_schema_is_kept_too() -> None:
 
 
 def test_errors_keyed_by_dotted_path_are_put_next_to_their_field() -> None:
-    form = ContextForm(submitted(ContextForm(schema=RESEARCH, context=None)), schema=RESEARCH, context=None)
+    form = ContextForm(
+        submitted(ContextForm(schema=RESEARCH, context=None)), schema=RESEARCH, context=None
+    )
     assert form.is_valid(), form.errors
     form.add_schema_errors(
         ValidationError(
@@ -566,7 +636,9 @@ def test_the_demo_graphs_build_their_forms(demo_registry) -> None:
         "style": "choice",
         "max_length": "integer",
     }
-    researcher = ContextForm(schema=graph_context_schema(demo_registry.get("researcher")), context=None)
+    researcher = ContextForm(
+        schema=graph_context_schema(demo_registry.get("researcher")), context=None
+    )
     kinds = {b.name: b.kind for b in researcher.leaves()}
     assert kinds["sources.allowed_domains"] == "list"
     assert kinds["sources.include_news"] == "boolean"
@@ -574,7 +646,10 @@ def test_the_demo_graphs_build_their_forms(demo_registry) -> None:
     assert kinds["deadline_days"] == "integer"
     round_trip = ContextForm(submitted(researcher), schema=researcher.schema, context=None)
     assert round_trip.is_valid(), round_trip.errors
-    assert round_trip.context["sources"] == {"allowed_domains": ["wikipedia.org", "arxiv.org"], "include_news": False}
+    assert round_trip.context["sources"] == {
+        "allowed_domains": ["wikipedia.org", "arxiv.org"],
+        "include_news": False,
+    }
 
 
 def test_known_prompt_variables_are_the_inputs_and_context_fields(demo_registry) -> None:

@@ -17,7 +17,9 @@ from assistants.models import Assistant
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 PROMPT_V1 = "You are a thoughtful blog writer.\nWrite a {style} post about {topic}."
-PROMPT_V2 = "You are an expert blog writer.\nWrite a {style} post about {topic}.\nEnd with a takeaway."
+PROMPT_V2 = (
+    "You are an expert blog writer.\nWrite a {style} post about {topic}.\nEnd with a takeaway."
+)
 PROMPT_V3 = PROMPT_V2 + "\nAdd a title."
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -79,7 +81,12 @@ def make_writer(name: str = "Blog writer", **context: Any) -> Assistant:
         graph_id="writer",
         name=name,
         description="Writes blog posts.",
-        context={"system_prompt": PROMPT_V1, "model": "anthropic/claude-sonnet-4-5", "temperature": 0.7, **context},
+        context={
+            "system_prompt": PROMPT_V1,
+            "model": "anthropic/claude-sonnet-4-5",
+            "temperature": 0.7,
+            **context,
+        },
         note="First draft",
     )
     return assistant
@@ -91,11 +98,21 @@ def blog(db) -> Assistant:
     actor = Actor.system_actor()
     assistant = make_writer()
     services.version_save(
-        actor=actor, assistant_id=assistant.pk, note="Developer audience", publish=True,
-        context={"system_prompt": PROMPT_V2, "model": "anthropic/claude-sonnet-4-5", "temperature": 0.6},
+        actor=actor,
+        assistant_id=assistant.pk,
+        note="Developer audience",
+        publish=True,
+        context={
+            "system_prompt": PROMPT_V2,
+            "model": "anthropic/claude-sonnet-4-5",
+            "temperature": 0.6,
+        },
     )
     services.version_save(
-        actor=actor, assistant_id=assistant.pk, base_version=2, note="Try GPT-4o",
+        actor=actor,
+        assistant_id=assistant.pk,
+        base_version=2,
+        note="Try GPT-4o",
         context={"system_prompt": PROMPT_V3, "model": "openai/gpt-4o", "temperature": 0.5},
     )
     assistant.refresh_from_db()

@@ -24,12 +24,28 @@ PAGES: list[tuple[str, Url, str]] = [
     ("assistant-edit", lambda a: reverse("assistants:assistant-edit", args=[a.pk]), "get"),
     ("assistant-changes", lambda a: reverse("assistants:assistant-changes", args=[a.pk]), "post"),
     ("field-validate", lambda a: reverse("assistants:field-validate", args=["writer"]), "post"),
-    ("assistant-duplicate", lambda a: reverse("assistants:assistant-duplicate", args=[a.pk]), "get"),
-    ("assistant-delete-confirm", lambda a: reverse("assistants:assistant-delete-confirm", args=[a.pk]), "get"),
+    (
+        "assistant-duplicate",
+        lambda a: reverse("assistants:assistant-duplicate", args=[a.pk]),
+        "get",
+    ),
+    (
+        "assistant-delete-confirm",
+        lambda a: reverse("assistants:assistant-delete-confirm", args=[a.pk]),
+        "get",
+    ),
     ("assistant-delete", lambda a: reverse("assistants:assistant-delete", args=[a.pk]), "post"),
-    ("version-publish-confirm", lambda a: reverse("assistants:version-publish-confirm", args=[a.pk, 3]), "get"),
+    (
+        "version-publish-confirm",
+        lambda a: reverse("assistants:version-publish-confirm", args=[a.pk, 3]),
+        "get",
+    ),
     ("version-publish", lambda a: reverse("assistants:version-publish", args=[a.pk, 3]), "post"),
-    ("version-restore-confirm", lambda a: reverse("assistants:version-restore-confirm", args=[a.pk, 1]), "get"),
+    (
+        "version-restore-confirm",
+        lambda a: reverse("assistants:version-restore-confirm", args=[a.pk, 1]),
+        "get",
+    ),
     ("version-restore", lambda a: reverse("assistants:version-restore", args=[a.pk, 1]), "post"),
     ("graph-list", lambda a: reverse("graphs:graph-list"), "get"),
     ("graph-detail", lambda a: reverse("graphs:graph-detail", args=["writer"]), "get"),
@@ -52,7 +68,9 @@ ROLE = {
 
 
 @pytest.mark.parametrize(("name", "url", "method"), PAGES, ids=[p[0] for p in PAGES])
-def test_anonymous_users_are_sent_to_the_login_page(anonymous_client, blog, name, url, method) -> None:
+def test_anonymous_users_are_sent_to_the_login_page(
+    anonymous_client, blog, name, url, method
+) -> None:
     target = url(blog)
     response = getattr(anonymous_client, method)(target)
     assert response.status_code == 302
@@ -65,8 +83,14 @@ def test_users_without_a_role_get_403(nobody_client, blog, name, url, method) ->
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("name", "url", "method"), [p for p in PAGES if p[0] in ROLE], ids=[p[0] for p in PAGES if p[0] in ROLE])
-def test_roles_below_the_one_an_action_needs_get_403(viewer_client, editor_client, blog, name, url, method) -> None:
+@pytest.mark.parametrize(
+    ("name", "url", "method"),
+    [p for p in PAGES if p[0] in ROLE],
+    ids=[p[0] for p in PAGES if p[0] in ROLE],
+)
+def test_roles_below_the_one_an_action_needs_get_403(
+    viewer_client, editor_client, blog, name, url, method
+) -> None:
     clients = [viewer_client] if ROLE[name] == "editor" else [viewer_client, editor_client]
     for client in clients:
         response = getattr(client, method)(url(blog))
@@ -88,7 +112,9 @@ def test_the_login_page_renders_and_signs_in(anonymous_client, editor) -> None:
     page = anonymous_client.get(reverse("login"))
     assert page.status_code == 200
     assert b'name="username"' in page.content and b"Sign in" in page.content
-    response = anonymous_client.post(reverse("login"), {"username": "eddie", "password": "pw-for-tests-only"})
+    response = anonymous_client.post(
+        reverse("login"), {"username": "eddie", "password": "pw-for-tests-only"}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
     assert anonymous_client.get(reverse("assistants:assistant-list")).status_code == 200
 

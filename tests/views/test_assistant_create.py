@@ -54,7 +54,10 @@ def test_the_form_is_prefilled_with_the_graphs_defaults(editor_client) -> None:
 def test_the_nested_and_list_fields_of_the_researcher_render(editor_client) -> None:
     html = editor_client.get(URL, {"graph": "researcher"}).content.decode()
     assert 'id="group-sources"' in html
-    assert 'name="ctx-sources.allowed_domains" id="id_ctx-sources-allowed_domains_0" value="wikipedia.org"' in html
+    assert (
+        'name="ctx-sources.allowed_domains" id="id_ctx-sources-allowed_domains_0" value="wikipedia.org"'
+        in html
+    )
     assert 'value="add::queries"' in html and 'value="remove:1:queries"' in html
 
 
@@ -63,7 +66,11 @@ def test_creating_stores_v1_published_and_redirects_to_it(editor_client, editor)
     assistant = Assistant.objects.get(name="Newsletter writer")
     assert response.status_code == 302
     assert response["Location"] == reverse("assistants:assistant-detail", args=[assistant.pk])
-    assert (assistant.version, assistant.latest_version_number, assistant.graph_id) == (1, 1, "writer")
+    assert (assistant.version, assistant.latest_version_number, assistant.graph_id) == (
+        1,
+        1,
+        "writer",
+    )
     assert assistant.context["temperature"] == 0.2
     assert assistant.context["system_prompt"] == "Write a {style} about {topic}."
     assert assistant.versions.get().author == "user:eddie"
@@ -81,7 +88,9 @@ def test_an_invalid_form_answers_422_with_the_errors_beside_the_fields(editor_cl
     assert not Assistant.objects.exists()
 
 
-def test_htmx_gets_the_form_partial_on_errors_and_a_client_redirect_on_success(editor_client) -> None:
+def test_htmx_gets_the_form_partial_on_errors_and_a_client_redirect_on_success(
+    editor_client,
+) -> None:
     bad = editor_client.post(URL, writer_defaults(name=""), **HTMX)
     assert bad.status_code == 422
     assert bad.content.decode().lstrip().startswith('<div id="create-form"')
@@ -94,8 +103,11 @@ def test_htmx_gets_the_form_partial_on_errors_and_a_client_redirect_on_success(e
 
 def test_a_row_action_rerenders_the_form_without_creating(editor_client) -> None:
     data = {
-        "graph_id": "researcher", "name": "R", "ctx-queries": ["one", "two"],
-        "ctx-sources.allowed_domains": ["a.org"], "_list_action": "remove:0:queries",
+        "graph_id": "researcher",
+        "name": "R",
+        "ctx-queries": ["one", "two"],
+        "ctx-sources.allowed_domains": ["a.org"],
+        "_list_action": "remove:0:queries",
     }
     response = editor_client.post(URL, data)
     assert response.status_code == 200

@@ -20,7 +20,9 @@ def url(assistant) -> str:
     return reverse("assistants:assistant-detail", args=[assistant.pk])
 
 
-def test_the_page_shows_the_published_configuration_the_draft_and_the_history(viewer_client, blog) -> None:
+def test_the_page_shows_the_published_configuration_the_draft_and_the_history(
+    viewer_client, blog
+) -> None:
     response = viewer_client.get(url(blog))
     assert response.status_code == 200
     html = response.content.decode()
@@ -34,11 +36,16 @@ def test_the_page_shows_the_published_configuration_the_draft_and_the_history(vi
     history = html.split('id="versions"')[1].split("</section>")[0]
     for number, note in ((1, "First draft"), (2, "Developer audience"), (3, "Try GPT-4o")):
         assert f">v{number}</a>" in history and note in history
-    assert "badge--live\">live" in history and "badge--draft\">draft" in history
+    assert 'badge--live">live' in history and 'badge--draft">draft' in history
 
 
 def test_default_values_the_assistant_does_not_set_are_marked(viewer_client, blog) -> None:
-    published = viewer_client.get(url(blog)).content.decode().split('id="published"')[1].split("</section>")[0]
+    published = (
+        viewer_client.get(url(blog))
+        .content.decode()
+        .split('id="published"')[1]
+        .split("</section>")[0]
+    )
     max_length_row = published.split("Max Length")[1].split("</div>")[0]
     assert "default" in max_length_row and "1200" in max_length_row
 
@@ -64,7 +71,10 @@ def test_a_publisher_sees_every_action(publisher_client, blog) -> None:
 
 
 def test_a_missing_assistant_is_a_404(viewer_client) -> None:
-    assert viewer_client.get(reverse("assistants:assistant-detail", args=[uuid.uuid4()])).status_code == 404
+    assert (
+        viewer_client.get(reverse("assistants:assistant-detail", args=[uuid.uuid4()])).status_code
+        == 404
+    )
 
 
 def test_an_htmx_request_gets_the_region_it_targets(viewer_client, blog) -> None:
@@ -72,7 +82,9 @@ def test_an_htmx_request_gets_the_region_it_targets(viewer_client, blog) -> None
         response = viewer_client.get(url(blog), HTTP_HX_TARGET=region, **HTMX)
         html = response.content.decode().lstrip()
         assert response.status_code == 200
-        assert html.startswith(f'<div id="{region}"') or html.startswith(f'<section id="{region}"'), region
+        assert html.startswith(f'<div id="{region}"') or html.startswith(
+            f'<section id="{region}"'
+        ), region
         assert "<html" not in html
     fallback = viewer_client.get(url(blog), **HTMX).content.decode().lstrip()
     assert fallback.startswith('<section id="versions"')
@@ -93,7 +105,9 @@ def test_the_number_of_queries_does_not_grow_with_the_history(viewer_client, blo
     actor = Actor.system_actor()
     few = count()  # 3 versions, one of them a draft
     for n in range(27):
-        version = services.version_save(actor=actor, assistant_id=blog.pk, context={"max_length": 100 + n})
+        version = services.version_save(
+            actor=actor, assistant_id=blog.pk, context={"max_length": 100 + n}
+        )
         if n < 26:  # keep the newest as a draft, as before
             services.version_publish(actor=actor, assistant_id=blog.pk, version=version.version)
     blog.refresh_from_db()
@@ -107,4 +121,7 @@ def test_a_version_page_shows_that_versions_configuration(viewer_client, blog) -
     assert response.status_code == 200
     html = response.content.decode()
     assert "You are a thoughtful blog writer." in html and "First draft" in html
-    assert viewer_client.get(reverse("assistants:version-detail", args=[blog.pk, 9])).status_code == 404
+    assert (
+        viewer_client.get(reverse("assistants:version-detail", args=[blog.pk, 9])).status_code
+        == 404
+    )

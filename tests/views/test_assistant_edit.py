@@ -39,27 +39,45 @@ def test_the_form_opens_on_the_newest_version_and_remembers_it(editor_client, bl
 
 def test_saving_creates_a_draft_and_leaves_what_is_live_alone(editor_client, blog) -> None:
     before = snapshot(blog)
-    data = edit_data(blog, note="Warmer", **{"ctx-temperature": "0.9", "ctx-model": "__other__", "ctx-model_other": "ollama/llama3.1"})
+    data = edit_data(
+        blog,
+        note="Warmer",
+        **{
+            "ctx-temperature": "0.9",
+            "ctx-model": "__other__",
+            "ctx-model_other": "ollama/llama3.1",
+        },
+    )
     response = editor_client.post(url(blog), data)
     assert response.status_code == 302
     assert response["Location"] == reverse("assistants:assistant-detail", args=[blog.pk])
     blog.refresh_from_db()
     assert (blog.version, blog.latest_version_number) == (2, 4)
     v4 = blog.versions.get(version=4)
-    assert v4.context == {"system_prompt": PROMPT_V3, "model": "ollama/llama3.1", "temperature": 0.9}
+    assert v4.context == {
+        "system_prompt": PROMPT_V3,
+        "model": "ollama/llama3.1",
+        "temperature": 0.9,
+    }
     assert (v4.note, v4.author) == ("Warmer", "user:eddie")
     assert snapshot(blog)[:3] == before  # older versions untouched
     assert "Saved draft v4" in editor_client.get(response["Location"]).content.decode()
 
 
-def test_defaults_the_assistant_never_set_are_not_written_into_the_draft(editor_client, blog) -> None:
+def test_defaults_the_assistant_never_set_are_not_written_into_the_draft(
+    editor_client, blog
+) -> None:
     editor_client.post(url(blog), edit_data(blog, **{"ctx-temperature": "0.4"}))
     context = Assistant.objects.get(pk=blog.pk).versions.get(version=4).context
     assert "style" not in context and "max_length" not in context
 
 
-def test_an_invalid_value_answers_422_with_the_message_beside_its_field(editor_client, blog) -> None:
-    response = editor_client.post(url(blog), edit_data(blog, **{"ctx-temperature": "5", "ctx-max_length": "0"}))
+def test_an_invalid_value_answers_422_with_the_message_beside_its_field(
+    editor_client, blog
+) -> None:
+    response = editor_client.post(
+        url(blog), edit_data(blog, **{"ctx-temperature": "5", "ctx-max_length": "0"})
+    )
     assert response.status_code == 422
     html = response.content.decode()
     temperature = html.split('id="field-temperature"')[1].split('id="field-style"')[0]
@@ -93,11 +111,24 @@ def test_an_htmx_get_returns_the_form_partial(editor_client, blog) -> None:
 # -- conflicts -------------------------------------------------------------------------------------
 
 
-def test_a_save_based_on_an_outdated_version_shows_the_conflict_and_keeps_the_input(editor_client, blog, publisher) -> None:
-    data = edit_data(blog, note="mine", **{"ctx-system_prompt": "My own prompt about {topic}.", "ctx-temperature": "1.1"})
+def test_a_save_based_on_an_outdated_version_shows_the_conflict_and_keeps_the_input(
+    editor_client, blog, publisher
+) -> None:
+    data = edit_data(
+        blog,
+        note="mine",
+        **{"ctx-system_prompt": "My own prompt about {topic}.", "ctx-temperature": "1.1"},
+    )
     services.version_save(  # someone else saves v4 meanwhile
-        actor=Actor(user=publisher), assistant_id=blog.pk, base_version=3, note="theirs",
-        context={"system_prompt": "Their prompt about {topic}.", "model": "openai/gpt-4o", "temperature": 0.5},
+        actor=Actor(user=publisher),
+        assistant_id=blog.pk,
+        base_version=3,
+        note="theirs",
+        context={
+            "system_prompt": "Their prompt about {topic}.",
+            "model": "openai/gpt-4o",
+            "temperature": 0.5,
+        },
     )
     before = snapshot(blog)
     response = editor_client.post(url(blog), data)
@@ -113,11 +144,19 @@ def test_a_save_based_on_an_outdated_version_shows_the_conflict_and_keeps_the_in
     assert snapshot(blog) == before  # nothing written
     again = editor_client.post(url(blog), {**data, "base_version": 4})
     assert again.status_code == 302
-    assert Assistant.objects.get(pk=blog.pk).versions.get(version=5).context["system_prompt"] == "My own prompt about {topic}."
+    assert (
+        Assistant.objects.get(pk=blog.pk).versions.get(version=5).context["system_prompt"]
+        == "My own prompt about {topic}."
+    )
 
 
 def test_an_htmx_conflict_returns_the_form_partial_with_409(editor_client, blog, publisher) -> None:
-    services.version_save(actor=Actor(user=publisher), assistant_id=blog.pk, base_version=3, context={"temperature": 1.0})
+    services.version_save(
+        actor=Actor(user=publisher),
+        assistant_id=blog.pk,
+        base_version=3,
+        context={"temperature": 1.0},
+    )
     response = editor_client.post(url(blog), edit_data(blog, base_version=3), **HTMX)
     assert response.status_code == 409
     assert response.content.decode().lstrip().startswith('<div id="edit-form"')
@@ -128,7 +167,9 @@ def test_an_htmx_conflict_returns_the_form_partial_with_409(editor_client, blog,
 
 def researcher(db) -> Assistant:
     assistant, _ = services.assistant_create(
-        actor=Actor.system_actor(), graph_id="researcher", name="Research",
+        actor=Actor.system_actor(),
+        graph_id="researcher",
+        name="Research",
         context={"queries": ["alpha", "beta", "gamma"]},
     )
     return assistant
@@ -137,21 +178,34 @@ def researcher(db) -> Assistant:
 def test_row_buttons_work_without_javascript_and_save_nothing(editor_client, db) -> None:
     assistant = researcher(db)
     data = {
-        "name": "Research", "base_version": 1, "ctx-queries": ["alpha", "beta", "gamma"],
-        "ctx-sources.allowed_domains": ["wikipedia.org"], "ctx-cite_sources": "on",
-        "ctx-summary_prompt": "S {question}", "ctx-reviewer_model": "openai/gpt-4o-mini", "ctx-max_sources": "5",
+        "name": "Research",
+        "base_version": 1,
+        "ctx-queries": ["alpha", "beta", "gamma"],
+        "ctx-sources.allowed_domains": ["wikipedia.org"],
+        "ctx-cite_sources": "on",
+        "ctx-summary_prompt": "S {question}",
+        "ctx-reviewer_model": "openai/gpt-4o-mini",
+        "ctx-max_sources": "5",
     }
-    moved = editor_client.post(url(assistant), {**data, "_list_action": "up:2:queries"}).content.decode()
+    moved = editor_client.post(
+        url(assistant), {**data, "_list_action": "up:2:queries"}
+    ).content.decode()
     rows = moved.split('id="field-queries"')[1].split("</ol>")[0]
     assert rows.index('value="gamma"') < rows.index('value="beta"')
-    added = editor_client.post(url(assistant), {**data, "_list_action": "add::queries"}).content.decode()
+    added = editor_client.post(
+        url(assistant), {**data, "_list_action": "add::queries"}
+    ).content.decode()
     assert 'id="id_ctx-queries_3" value="" autofocus' in added
     assert Assistant.objects.get(pk=assistant.pk).latest_version_number == 1
 
 
-def test_the_validate_endpoint_answers_the_field_partial_with_its_error(editor_client, blog) -> None:
+def test_the_validate_endpoint_answers_the_field_partial_with_its_error(
+    editor_client, blog
+) -> None:
     endpoint = reverse("assistants:field-validate", args=["writer"])
-    response = editor_client.post(endpoint, {**edit_data(blog, **{"ctx-temperature": "5"}), "_field": "temperature"}, **HTMX)
+    response = editor_client.post(
+        endpoint, {**edit_data(blog, **{"ctx-temperature": "5"}), "_field": "temperature"}, **HTMX
+    )
     assert response.status_code == 422
     html = response.content.decode().lstrip()
     assert html.startswith('<div class="field field--number field--invalid" id="field-temperature"')
@@ -163,7 +217,10 @@ def test_the_validate_endpoint_answers_the_field_partial_with_its_error(editor_c
 
 def test_the_validate_endpoint_lists_and_judges_prompt_variables(editor_client, blog) -> None:
     endpoint = reverse("assistants:field-validate", args=["writer"])
-    data = {**edit_data(blog, **{"ctx-system_prompt": "About {topic} for {audience}"}), "_field": "system_prompt"}
+    data = {
+        **edit_data(blog, **{"ctx-system_prompt": "About {topic} for {audience}"}),
+        "_field": "system_prompt",
+    }
     html = editor_client.post(endpoint, data, **HTMX).content.decode()
     assert '<code class="var">{topic}</code>' in html
     assert '<code class="var var--unknown">{audience}</code>' in html
@@ -178,14 +235,36 @@ def test_the_validate_endpoint_applies_row_actions(editor_client, db) -> None:
 
 
 def test_the_validate_endpoint_refuses_unknown_fields_and_graphs(editor_client) -> None:
-    assert editor_client.post(reverse("assistants:field-validate", args=["writer"]), {"_field": "nope"}).status_code == 400
-    assert editor_client.post(reverse("assistants:field-validate", args=["broken"]), {"_field": "x"}).status_code == 400
-    assert editor_client.post(reverse("assistants:field-validate", args=["missing"]), {"_field": "x"}).status_code == 400
+    assert (
+        editor_client.post(
+            reverse("assistants:field-validate", args=["writer"]), {"_field": "nope"}
+        ).status_code
+        == 400
+    )
+    assert (
+        editor_client.post(
+            reverse("assistants:field-validate", args=["broken"]), {"_field": "x"}
+        ).status_code
+        == 400
+    )
+    assert (
+        editor_client.post(
+            reverse("assistants:field-validate", args=["missing"]), {"_field": "x"}
+        ).status_code
+        == 400
+    )
 
 
 def test_the_live_summary_compares_the_input_with_what_is_live(editor_client, blog) -> None:
     endpoint = reverse("assistants:assistant-changes", args=[blog.pk])
-    data = edit_data(blog, **{"ctx-model": "anthropic/claude-sonnet-4-5", "ctx-temperature": "0.6", "ctx-system_prompt": "New words."})
+    data = edit_data(
+        blog,
+        **{
+            "ctx-model": "anthropic/claude-sonnet-4-5",
+            "ctx-temperature": "0.6",
+            "ctx-system_prompt": "New words.",
+        },
+    )
     response = editor_client.post(endpoint, data, **HTMX)
     assert response.status_code == 200
     html = response.content.decode().lstrip()
@@ -199,24 +278,37 @@ def test_the_live_summary_compares_the_input_with_what_is_live(editor_client, bl
 
 def test_values_not_in_the_schema_are_shown_and_kept_on_save(editor_client, db) -> None:
     assistant, _ = services.assistant_create(
-        actor=Actor.system_actor(), graph_id="writer", name="Legacy", context={"temperature": 0.3, "old_knob": [1, 2]},
+        actor=Actor.system_actor(),
+        graph_id="writer",
+        name="Legacy",
+        context={"temperature": 0.3, "old_knob": [1, 2]},
     )
     html = editor_client.get(url(assistant)).content.decode()
     assert "not in the current schema" in html and "old_knob" in html
-    response = editor_client.post(url(assistant), edit_data(assistant, **{"ctx-temperature": "0.4"}))
+    response = editor_client.post(
+        url(assistant), edit_data(assistant, **{"ctx-temperature": "0.4"})
+    )
     assert response.status_code == 302
     assert assistant.versions.get(version=2).context == {"temperature": 0.4, "old_knob": [1, 2]}
 
 
 def test_a_broken_graph_disables_editing_with_a_clear_message(editor_client, db) -> None:
-    assistant, _ = services.assistant_create(actor=Actor.system_actor(), graph_id="broken", name="Stuck")
+    assistant, _ = services.assistant_create(
+        actor=Actor.system_actor(), graph_id="broken", name="Stuck"
+    )
     page = editor_client.get(url(assistant))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Editing is disabled" in html and "not_installed_yet" in html and "<form method=\"post\" action=\"/assistant/" not in html
+    assert (
+        "Editing is disabled" in html
+        and "not_installed_yet" in html
+        and '<form method="post" action="/assistant/' not in html
+    )
     response = editor_client.post(url(assistant), {"name": "x", "base_version": 1})
     assert response.status_code == 409
     assert Assistant.objects.get(pk=assistant.pk).latest_version_number == 1
     detail = editor_client.get(reverse("assistants:assistant-detail", args=[assistant.pk]))
     assert detail.status_code == 200
-    assert "cannot be loaded" in detail.content.decode() and "Edit</a>" not in detail.content.decode()
+    assert (
+        "cannot be loaded" in detail.content.decode() and "Edit</a>" not in detail.content.decode()
+    )

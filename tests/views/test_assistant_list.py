@@ -18,7 +18,11 @@ URL = reverse("assistants:assistant-list")
 
 def test_the_list_shows_name_graph_status_and_last_change(viewer_client, blog, editor) -> None:
     services.version_save(
-        actor=Actor(user=editor), assistant_id=blog.pk, base_version=3, note="Shorter", context={"max_length": 500}
+        actor=Actor(user=editor),
+        assistant_id=blog.pk,
+        base_version=3,
+        note="Shorter",
+        context={"max_length": 500},
     )
     response = viewer_client.get(URL)
     assert response.status_code == 200
@@ -38,7 +42,9 @@ def test_the_search_finds_by_name(viewer_client, blog) -> None:
 
 def test_the_graph_filter_and_the_status_filter(viewer_client, blog) -> None:
     make_writer("Tweet writer")
-    services.assistant_create(actor=Actor.system_actor(), graph_id="researcher", name="Deep research")
+    services.assistant_create(
+        actor=Actor.system_actor(), graph_id="researcher", name="Deep research"
+    )
     by_graph = viewer_client.get(URL, {"graph": "researcher"}).content.decode()
     assert "Deep research" in by_graph and "Blog writer" not in by_graph
     drafts = viewer_client.get(URL, {"status": "draft"}).content.decode()
@@ -64,7 +70,9 @@ def test_the_list_is_paginated_and_pages_keep_the_filters(viewer_client) -> None
     assert second.count('class="strong" href="/assistant/') == 5
 
 
-def test_empty_states_invite_to_create_or_to_clear_the_filters(editor_client, viewer_client) -> None:
+def test_empty_states_invite_to_create_or_to_clear_the_filters(
+    editor_client, viewer_client
+) -> None:
     empty = editor_client.get(URL).content.decode()
     assert "No assistants yet" in empty and "Create the first one" in empty
     assert "Create the first one" not in viewer_client.get(URL).content.decode()
@@ -72,7 +80,9 @@ def test_empty_states_invite_to_create_or_to_clear_the_filters(editor_client, vi
     assert "No assistant matches" in filtered and "clear the filters" in filtered
 
 
-def test_the_new_assistant_button_is_only_for_those_who_may_create(viewer_client, editor_client, blog) -> None:
+def test_the_new_assistant_button_is_only_for_those_who_may_create(
+    viewer_client, editor_client, blog
+) -> None:
     assert "New assistant" not in viewer_client.get(URL).content.decode()
     assert "New assistant" in editor_client.get(URL).content.decode()
 

@@ -21,14 +21,24 @@ def evil(db):
         actor=actor, graph_id="writer", name=f"Evil {EVIL}", context={"system_prompt": "Be nice."}
     )
     services.version_save(
-        actor=actor, assistant_id=assistant.pk, note=EVIL, context={"system_prompt": f"Be nice. {EVIL} Then stop."}
+        actor=actor,
+        assistant_id=assistant.pk,
+        note=EVIL,
+        context={"system_prompt": f"Be nice. {EVIL} Then stop."},
     )
     return assistant
 
 
 @pytest.mark.parametrize(
     "name",
-    ["assistant-detail", "assistant-edit", "version-compare", "version-detail", "assistant-list", "version-publish-confirm"],
+    [
+        "assistant-detail",
+        "assistant-edit",
+        "version-compare",
+        "version-detail",
+        "assistant-list",
+        "version-publish-confirm",
+    ],
 )
 def test_a_script_in_a_prompt_or_a_name_is_escaped(publisher_client, evil, name) -> None:
     args = {
@@ -44,7 +54,9 @@ def test_a_script_in_a_prompt_or_a_name_is_escaped(publisher_client, evil, name)
 
 
 def test_the_word_diff_escapes_inserted_markup(publisher_client, evil) -> None:
-    html = publisher_client.get(reverse("assistants:version-compare", args=[evil.pk]) + "?a=1&b=2").content.decode()
+    html = publisher_client.get(
+        reverse("assistants:version-compare", args=[evil.pk]) + "?a=1&b=2"
+    ).content.decode()
     inline = html.split('<div class="diff-inline">')[1].split("</div>")[0]
     assert "<ins>" in inline and EVIL not in inline and "&lt;script&gt;" in inline
 

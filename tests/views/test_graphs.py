@@ -58,7 +58,11 @@ def test_an_unknown_graph_is_a_404(viewer_client) -> None:
 def test_htmx_requests_get_partials(viewer_client, blog) -> None:
     listing = viewer_client.get(reverse("graphs:graph-list"), **HTMX).content.decode().lstrip()
     assert listing.startswith('<section id="graphs"')
-    detail = viewer_client.get(reverse("graphs:graph-detail", args=["writer"]), **HTMX).content.decode().lstrip()
+    detail = (
+        viewer_client.get(reverse("graphs:graph-detail", args=["writer"]), **HTMX)
+        .content.decode()
+        .lstrip()
+    )
     assert detail.startswith('<section id="assistants"')
 
 

@@ -35,10 +35,15 @@ def test_a_prompt_gets_a_word_level_inline_and_side_by_side_diff(viewer_client, 
     html = viewer_client.get(url(blog), {"a": 1, "b": 2}).content.decode()
     inline = html.split('<div class="diff-inline">')[1].split("</div>")[0]
     assert "You are <del>a thoughtful</del><ins>an expert</ins> blog writer." in inline
-    assert "<ins>\nEnd with a takeaway.</ins>" in inline or "<ins>End with a takeaway.</ins>" in inline
+    assert (
+        "<ins>\nEnd with a takeaway.</ins>" in inline or "<ins>End with a takeaway.</ins>" in inline
+    )
     table = html.split('<table class="sbs__table">')[1].split("</table>")[0]
     assert '<tr class="sbs__row sbs__row--changed">' in table
-    assert '<tr class="sbs__row sbs__row--added"><td></td><td><ins>End with a takeaway.</ins></td></tr>' in table
+    assert (
+        '<tr class="sbs__row sbs__row--added"><td></td><td><ins>End with a takeaway.</ins></td></tr>'
+        in table
+    )
 
 
 def test_short_values_show_old_and_new(viewer_client, blog) -> None:

@@ -38,7 +38,9 @@ def test_publishing_moves_the_pointer_and_records_it(publisher_client, blog) -> 
     blog.refresh_from_db()
     assert (blog.version, blog.latest_version_number, blog.has_draft) == (3, 3, False)
     assert Publication.objects.filter(assistant=blog).latest("id").from_version == 2
-    assert AuditEntry.objects.filter(assistant_id=blog.pk, action="version.published", actor="user:pat").exists()
+    assert AuditEntry.objects.filter(
+        assistant_id=blog.pk, action="version.published", actor="user:pat"
+    ).exists()
     page = publisher_client.get(response["Location"]).content.decode()
     assert "v3 of “Blog writer” is live (it replaces v2)." in page
     assert "v3</strong> went live, replacing v2 · pat" in page
@@ -55,14 +57,18 @@ def test_an_unknown_version_is_a_404(publisher_client, blog) -> None:
     assert publisher_client.post(publish_url(blog, 9)).status_code == 404
 
 
-def test_publishing_the_live_version_again_changes_nothing_and_says_so(publisher_client, blog) -> None:
+def test_publishing_the_live_version_again_changes_nothing_and_says_so(
+    publisher_client, blog
+) -> None:
     assert "is already live" in publisher_client.get(confirm_url(blog, 2)).content.decode()
     response = publisher_client.post(publish_url(blog, 2), follow=True)
     assert "was already live" in response.content.decode()
     assert Publication.objects.filter(assistant=blog).count() == 2
 
 
-def test_htmx_gets_a_dialog_then_the_new_history_messages_and_the_event(publisher_client, blog) -> None:
+def test_htmx_gets_a_dialog_then_the_new_history_messages_and_the_event(
+    publisher_client, blog
+) -> None:
     dialog = publisher_client.get(confirm_url(blog, 3), **HTMX).content.decode().lstrip()
     assert dialog.startswith('<dialog class="dialog" data-modal')
     assert f'hx-post="{publish_url(blog, 3)}" hx-target="#versions"' in dialog
@@ -71,6 +77,9 @@ def test_htmx_gets_a_dialog_then_the_new_history_messages_and_the_event(publishe
     assert json.loads(response["HX-Trigger"]) == {"version-published": {}}
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="versions"')
-    assert '<div id="messages" class="messages" role="status" aria-live="polite" hx-swap-oob="true">' in html
+    assert (
+        '<div id="messages" class="messages" role="status" aria-live="polite" hx-swap-oob="true">'
+        in html
+    )
     assert "is live (it replaces v2)" in html
     assert '<div id="dialog-slot" hx-swap-oob="true"></div>' in html

@@ -34,7 +34,14 @@ def test_restoring_creates_a_new_draft_with_the_old_content(editor_client, blog)
     assert (blog.version, blog.latest_version_number) == (2, 4)
     v4 = blog.versions.get(version=4)
     assert v4.context["system_prompt"] == PROMPT_V1 and v4.restored_from == 1
-    assert list(AssistantVersion.objects.filter(assistant=blog, version__lte=3).order_by("version").values()) == before
+    assert (
+        list(
+            AssistantVersion.objects.filter(assistant=blog, version__lte=3)
+            .order_by("version")
+            .values()
+        )
+        == before
+    )
     page = editor_client.get(response["Location"]).content.decode()
     assert "Restored v1 as draft v4" in page and "restored from v1" in page
 
