@@ -1,7 +1,7 @@
 """Latency and throughput of the assistants API against a running server (not a pytest module).
 
 One sequential keep-alive client (httpx), so ops/s is 1 / mean latency as a single integration
-sees it. Loops are bounded and only 127.0.0.1 is accepted. Usage (see docs-api-section.md for
+sees it. Loops are bounded and only 127.0.0.1 is accepted. Usage (see the README, section Performance, for
 the full recipe with gunicorn and PostgreSQL)::
 
     python tests/benchmarks/bench_api.py --url http://127.0.0.1:8000 --api-key sk-studio-...
