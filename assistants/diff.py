@@ -170,6 +170,10 @@ def diff_versions(old: Any, new: Any, *, labels: Mapping[str, str] | None = None
 # -- word-level text diff ------------------------------------------------------------------------
 
 
+#: Above this many token pairs, texts are diffed line by line (SequenceMatcher is quadratic).
+MAX_WORD_DIFF_WORK = 2_000_000
+
+
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
@@ -180,7 +184,11 @@ def diff_words(old: str, new: str) -> list[tuple[Op, str]]:
     Adjacent pieces of the same kind are merged; a replacement is a delete followed by an insert.
     """
     a, b = _tokens(old), _tokens(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if len(a) * len(b) > MAX_WORD_DIFF_WORK:
+        # Matching words is quadratic: for very long texts, diff whole lines instead so a
+        # compare page stays fast whatever its input (a 2 MB prompt included).
+        a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=len(a) * len(b) > MAX_WORD_DIFF_WORK)
     pieces: list[tuple[Op, str]] = []
 
     def add(op: Op, text: str) -> None:
@@ -265,7 +273,8 @@ def render_side_by_side(old: str, new: str) -> list[tuple[SafeString, SafeString
     a, b = old.split("\n"), new.split("\n")
     rows: list[tuple[SafeString, SafeString, str]] = []
     empty = mark_safe("")
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    big = len(a) * len(b) > MAX_WORD_DIFF_WORK
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=big).get_opcodes():
         if tag == "equal":
             rows.extend((escape(line), escape(line), "equal") for line in a[i1:i2])
             continue

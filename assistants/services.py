@@ -325,9 +325,11 @@ def assistant_create(
         with transaction.atomic():
             assistant = _insert_assistant(pk=pk, fields=fields, actor=actor, note=note)
     except IntegrityError:
-        # Someone created the same id between our check and our insert.
+        # Someone created the same id between our check and our insert; anything else is a bug.
         existing = Assistant.objects.filter(pk=pk).first()
-        if existing is not None and if_exists == "do_nothing":
+        if existing is None:
+            raise
+        if if_exists == "do_nothing":
             return existing, False
         raise AssistantExists(pk) from None
     return assistant, True
@@ -404,6 +406,9 @@ def assistant_duplicate(
         row = source.versions.filter(version=version).first()
         if row is None:
             raise VersionNotFound(assistant_id, version)
+        if row.pk != source.published_version_id and not actor.can_publish():
+            # The copy's first version is live: copying an unpublished draft would publish it.
+            raise PermissionDenied("You may not publish this draft by copying it.")
         fields = _version_fields(row)
     fields["name"] = name or f"{fields['name']} (copy)"
     fields["metadata"].pop("created_by", None)
@@ -492,13 +497,25 @@ def version_save(
         "config": new_config,
         "context": new_context,
     }
+    # Drafts newer than what is live stop being drafts once a newer version is published; they
+    # stay in the history, and the audit entry says which ones were passed over.
+    passed_over = (
+        list(range(assistant.version + 1, assistant.latest_version_number + 1)) if publish else []
+    )
     version = _new_version(assistant=assistant, actor=actor, fields=fields, note=note)
+    payload: dict[str, Any] = {
+        "base_version": base_version,
+        "note": version.note,
+        "publish": publish,
+    }
+    if passed_over:
+        payload["passed_over_drafts"] = passed_over
     _audit(
         actor=actor,
         action="version.saved",
         assistant_id=assistant.assistant_id,
         version=version.version,
-        payload={"base_version": base_version, "note": version.note, "publish": publish},
+        payload=payload,
     )
     if publish:
         _publish(assistant=assistant, version=version, actor=actor)

@@ -108,6 +108,8 @@ def _check_document(data: Any) -> list[dict[str, Any]]:
             uuid.UUID(str(item.get("assistant_id")))
         except ValueError:
             raise ImportFileError(f"{where}.assistant_id is not a UUID.") from None
+        for key in ("created_at", "updated_at"):
+            _parse_time(item.get(key), f"{where}.{key}")
         versions = item.get("versions")
         if not isinstance(versions, list) or not versions:
             raise ImportFileError(f"{where}.versions must be a non-empty list.")
@@ -120,6 +122,7 @@ def _check_document(data: Any) -> list[dict[str, Any]]:
             missing = [name for name in (*VERSION_FIELDS, "created_at") if name not in version]
             if missing:
                 raise ImportFileError(f"{where}.versions[{v_index}] lacks {', '.join(missing)}.")
+            _parse_time(version["created_at"], f"{where}.versions[{v_index}].created_at")
         published = item.get("published_version")
         if published is not None and published not in numbers:
             raise ImportFileError(
@@ -167,6 +170,17 @@ def _import_one(*, actor: Actor, pk: uuid.UUID, item: dict[str, Any]) -> str:
             return (
                 f"skipped:its stored version {number} differs from the file's; nothing was changed"
             )
+    known_publications = assistant.publications.count()
+    file_publications = item.get("publications", [])
+    if not created and len(file_publications) <= known_publications:
+        live = assistant.version if assistant.published_version_id else None
+        if live != item.get("published_version"):
+            # The file is older than this database's publishing history: importing it must not
+            # move what is live back.
+            return (
+                f"skipped:its published version here (v{live}) is newer than the file's "
+                f"(v{item.get('published_version')}); nothing was changed"
+            )
     added = 0
     for data in item["versions"][len(stored) :]:
         AssistantVersion.objects.create(
@@ -175,8 +189,7 @@ def _import_one(*, actor: Actor, pk: uuid.UUID, item: dict[str, Any]) -> str:
             **{name: data[name] for name in VERSION_FIELDS},
         )
         added += 1
-    known_publications = assistant.publications.count()
-    for data in item.get("publications", [])[known_publications:]:
+    for data in file_publications[known_publications:]:
         Publication.objects.create(
             assistant=assistant,
             from_version=data.get("from_version"),

@@ -281,6 +281,8 @@ def assistant_create(request: HtmxHttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             context_form.add_schema_errors(exc)
+        except services.ServiceError as exc:  # e.g. the graph fails to load: say so, keep input
+            context_form.add_error(None, str(exc))
         else:
             messages.success(request, f"Created “{assistant.name}” (v1, published).")
             return _done(
@@ -377,6 +379,8 @@ def _save_draft(
             return _conflict(request, assistant, page, conflict)
         except ValidationError as exc:
             context_form.add_schema_errors(exc)
+        except services.ServiceError as exc:  # e.g. the graph fails to load: say so, keep input
+            context_form.add_error(None, str(exc))
         else:
             messages.success(
                 request, f"Saved draft v{version.version}. It is not live until published."
@@ -428,7 +432,7 @@ def assistant_changes(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> Http
     assistant = _assistant(assistant_id)
     graph = graph_state(assistant.graph_id)
     if graph.error:
-        return HttpResponseBadRequest(graph.error)
+        return HttpResponseBadRequest(graph.error, content_type="text/plain; charset=utf-8")
     page = _edit_forms(request, assistant, graph, request.POST)
     page["changes"] = _changes(assistant, page)
     return _page(request, "assistants/assistant_edit.html", page, partial="changes")
@@ -443,7 +447,7 @@ def field_validate(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
     """
     graph = graph_state(graph_id, variables=True)
     if graph.error:
-        return HttpResponseBadRequest(graph.error)
+        return HttpResponseBadRequest(graph.error, content_type="text/plain; charset=utf-8")
     data, _ = _list_action(request)
     form = ContextForm(data, schema=graph.schema, context={}, known_variables=graph.known_variables)
     name = request.POST.get("_field", "")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
@@ -337,6 +338,8 @@ class ListField(forms.Field):
             return int(row.strip())
         if self.item_type == "number":
             number = float(row.strip())
+            if not math.isfinite(number):
+                raise ValueError("not a finite number")
             return int(number) if number.is_integer() and "." not in row else number
         return row
 
@@ -382,7 +385,26 @@ class ModelField(forms.Field):
         return choice
 
 
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(item) for item in value)
+    return False
+
+
 class PrettyJSONField(forms.JSONField):
+    def to_python(self, value: Any) -> Any:
+        result = super().to_python(value)
+        if _has_non_finite(result):
+            # Python's json reads NaN and Infinity, which are not JSON and no database stores.
+            raise ValidationError(
+                "Enter valid JSON: NaN and Infinity are not allowed.", code="invalid"
+            )
+        return result
+
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value

@@ -66,7 +66,13 @@ def database_from_url(url: str) -> dict[str, object]:
             if not path:
                 raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
             name = Path(path) if Path(path).is_absolute() else BASE_DIR / path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": {"timeout": 20}}
+        # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent writers wait
+        # for each other (up to the timeout) instead of failing with "database is locked".
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         db_name = unquote(parsed.path.lstrip("/"))
         if not db_name:

@@ -25,6 +25,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        # 1e400 parses to infinity, which no database stores as JSON.
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 class LimitedJSONParser(parsers.JSONParser):
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
@@ -36,6 +44,6 @@ class LimitedJSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
             text = raw.decode(encoding)
-            return json.loads(text, parse_constant=_reject_constant)
+            return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
         except (ValueError, RecursionError) as exc:
             raise ParseError("Invalid JSON in request body") from exc

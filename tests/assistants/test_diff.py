@@ -110,3 +110,19 @@ def test_diff_versions_compares_name_description_context_and_other_config() -> N
         "context.t": ("changed", "Temperature"),
         "config.tags": ("changed", "config.tags"),
     }
+
+
+def test_diffing_two_huge_prompts_stays_fast_and_still_marks_the_change():
+    import time
+
+    from assistants.diff import diff_words, render_side_by_side
+
+    old = "\n".join(f"Line {i} says word{i} and more words here." for i in range(20_000))
+    new = old.replace("Line 10000 says", "Line 10000 now says")
+    started = time.perf_counter()
+    pieces = diff_words(old, new)
+    rows = render_side_by_side(old, new)
+    assert time.perf_counter() - started < 20  # the word-level matcher took minutes on this input
+    assert [op for op, _ in pieces].count("insert") == 1
+    assert any("now" in text for op, text in pieces if op == "insert")
+    assert sum(1 for *_, kind in rows if kind == "changed") == 1

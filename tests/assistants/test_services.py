@@ -323,3 +323,36 @@ def test_the_first_request_creates_the_default_assistants(client):
     assert Assistant.objects.count() == 0
     client.get("/admin/login/")
     assert set(Assistant.objects.values_list("graph_id", flat=True)) == {"researcher", "writer"}
+
+
+def test_an_editor_cannot_publish_a_draft_by_duplicating_it(editor_actor, blog):
+    services.version_save(
+        actor=editor_actor, assistant_id=blog.pk, context={"system_prompt": "NOT APPROVED"}
+    )
+    with pytest.raises(PermissionDenied):
+        services.assistant_duplicate(actor=editor_actor, assistant_id=blog.pk, version=2)
+    copy = services.assistant_duplicate(
+        actor=editor_actor, assistant_id=blog.pk
+    )  # the live version
+    assert copy.context == blog.context
+    assert Assistant.objects.filter(name="Blog writer (copy)").count() == 1
+
+
+def test_publishing_over_a_draft_keeps_it_in_history_and_records_that_it_was_passed_over(
+    system_actor, blog
+):
+    services.version_save(
+        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.9}, note="draft"
+    )
+    services.version_save(
+        actor=system_actor,
+        assistant_id=blog.pk,
+        metadata={"x": 1},
+        merge_metadata=True,
+        publish=True,
+    )
+    blog.refresh_from_db()
+    assert (blog.version, blog.has_draft) == (3, False)
+    assert AssistantVersion.objects.get(assistant=blog, version=2).note == "draft"
+    entry = AuditEntry.objects.filter(assistant_id=blog.pk, action="version.saved", version=3).get()
+    assert entry.payload["passed_over_drafts"] == [2]

@@ -103,7 +103,7 @@ def test_an_assistant_whose_history_diverged_is_skipped_not_overwritten(history,
             "is not a UUID",
         ),
         (
-            '{"format": "assistants-studio/v1", "assistants": [{"assistant_id": "6ba7b821-9dad-11d1-80b4-00c04fd430c8", "versions": [{"version": 2}]}]}',
+            '{"format": "assistants-studio/v1", "assistants": [{"assistant_id": "6ba7b821-9dad-11d1-80b4-00c04fd430c8", "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00", "versions": [{"version": 2}]}]}',
             "numbered 1..1",
         ),
     ],
@@ -113,4 +113,32 @@ def test_a_bad_import_file_is_refused_with_a_clear_message(tmp_path, content, me
     path.write_text(content)
     with pytest.raises(CommandError, match=message):
         call_command("import_assistants", str(path))
+    assert Assistant.objects.count() == 0
+
+
+def test_importing_an_older_export_never_moves_what_is_live_back(history, system_actor):
+    from assistants.transfer import import_assistants
+
+    old = export_assistants()  # v1 is live in this file
+    services.version_publish(actor=system_actor, assistant_id=history.pk, version=3)
+    before = (list(AssistantVersion.objects.values()), Publication.objects.count())
+    report = import_assistants(actor=system_actor, data=old)
+    assert list(report.skipped) == [str(history.pk)]
+    assert "newer than the file's" in report.skipped[str(history.pk)]
+    history.refresh_from_db()
+    assert history.version == 3
+    assert (list(AssistantVersion.objects.values()), Publication.objects.count()) == before
+
+
+def test_a_file_with_a_bad_date_is_refused_before_anything_is_imported(history, system_actor):
+    from assistants.transfer import ImportFileError, import_assistants
+
+    document = export_assistants()
+    Assistant.objects.all().delete()
+    second = json.loads(json.dumps(document["assistants"][0]))
+    second["assistant_id"] = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"
+    del second["updated_at"]
+    document["assistants"].append(second)
+    with pytest.raises(ImportFileError, match=r"assistants\[1\].updated_at"):
+        import_assistants(actor=system_actor, data=document)
     assert Assistant.objects.count() == 0

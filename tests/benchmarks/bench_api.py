@@ -100,11 +100,13 @@ def run(args: argparse.Namespace) -> list[Result]:
             "context": {"style": "tweet" if i % 2 else "blog", "temperature": 0.5},
         }
 
-    # One assistant to patch/get, one with exactly 50 versions to list.
+    # One assistant to patch/get, one with exactly 50 versions to list (or --versions-assistant).
     target = post("/assistants", create_body(-1)).json()["assistant_id"]
-    history = post("/assistants", create_body(-2)).json()["assistant_id"]
-    for i in range(49):
-        client.patch(f"/assistants/{history}", content=json.dumps({"metadata": {"step": i}}))
+    history = args.versions_assistant
+    if not history:
+        history = post("/assistants", create_body(-2)).json()["assistant_id"]
+        for i in range(49):
+            client.patch(f"/assistants/{history}", content=json.dumps({"metadata": {"step": i}}))
 
     plans: dict[str, tuple[int, Callable[[int], httpx.Response]]] = {
         "create": (args.write_iterations, lambda i: post("/assistants", create_body(i))),
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> list[Result]:
         ),
         "versions": (
             args.read_iterations,
-            lambda i: post(f"/assistants/{history}/versions", {"limit": 50}),
+            lambda i: post(f"/assistants/{history}/versions", {"limit": args.versions_limit}),
         ),
     }
     for name in OPERATIONS:
@@ -153,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-iterations", type=int, default=1000)
     parser.add_argument("--search-iterations", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument(
+        "--versions-assistant",
+        help="List this assistant's versions (default: one created with 50 versions).",
+    )
+    parser.add_argument("--versions-limit", type=int, default=50)
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)
     results = run(args)

@@ -142,3 +142,30 @@ def test_a_schema_that_changed_under_existing_versions_keeps_them_readable_and_j
         assert fresh.status_code == 200 and fresh.json()["version"] == 3
         schema = api.get(f"/assistants/{blog.pk}/schemas").json()["context_schema"]
         assert set(schema["properties"]) == {"system_prompt", "temperature", "audience"}
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1e400", "-1e400", "NaN", "Infinity", "-Infinity"],
+    ids=["huge", "-huge", "nan", "inf", "-inf"],
+)
+def test_numbers_json_cannot_store_are_refused_on_create_and_patch(api, blog, number):
+    created = _post(api, '{"graph_id": "writer", "metadata": {"x": ' + number + "}}")
+    _json_error(created, 422)
+    patched = api.generic(
+        "PATCH",
+        f"/assistants/{blog.pk}",
+        '{"metadata": {"x": ' + number + "}}",
+        content_type="application/json",
+    )
+    _json_error(patched, 422)
+    assert (
+        Assistant.objects.count()
+        == 1 + Assistant.objects.filter(metadata__created_by="system").count()
+    )
+    assert AssistantVersion.objects.filter(assistant=blog).count() == 1
+
+
+def test_a_very_long_integer_is_stored_or_refused_but_never_a_server_error(api):
+    response = _post(api, '{"graph_id": "writer", "metadata": {"x": ' + "9" * 400 + "}}")
+    assert response.status_code in (200, 422), response.content[:300]

@@ -31,9 +31,15 @@ def test_duplicating_the_published_version(editor_client, blog) -> None:
     assert copy.context["system_prompt"] == PROMPT_V2 and copy.version == 1
 
 
-def test_duplicating_a_chosen_version(editor_client, blog) -> None:
-    editor_client.post(url(blog), {"name": "From the draft", "version": "3"})
+def test_duplicating_a_chosen_version(publisher_client, blog) -> None:
+    publisher_client.post(url(blog), {"name": "From the draft", "version": "3"})
     assert Assistant.objects.get(name="From the draft").context["system_prompt"] == PROMPT_V3
+
+
+def test_an_editor_cannot_publish_a_draft_by_duplicating_it(editor_client, blog) -> None:
+    response = editor_client.post(url(blog), {"name": "From the draft", "version": "3"})
+    assert response.status_code == 403
+    assert not Assistant.objects.filter(name="From the draft").exists()
 
 
 def test_a_name_is_required(editor_client, blog) -> None:
