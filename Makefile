@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export STUDIO_ALLOW_DEV_SECRET ?= 1
 
-.PHONY: install run test lint check browser-deps migrations-check clean
+.PHONY: install run test lint typecheck browser-deps migrations-check clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: install browser-deps ## Run the whole test suite (DATABASE_URL picks the d
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+typecheck: install ## mypy with the django-stubs and DRF plugins on the application code
+	$(VENV)/bin/mypy studio assistants graphs
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run

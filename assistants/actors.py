@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
     from assistants.models import ApiKey
 
@@ -30,7 +30,7 @@ class Actor:
         return "system"
 
     @property
-    def user_or_none(self) -> AbstractBaseUser | None:
+    def user_or_none(self) -> User | None:
         if self.user is not None and self.user.is_authenticated:
             return self.user  # type: ignore[return-value]
         return None

@@ -41,7 +41,7 @@ class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["-version"]
-    fields = [
+    readonly_fields = (
         "version_label",
         "name",
         "author",
@@ -50,8 +50,8 @@ class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
         "context_json",
         "config_json",
         "metadata_json",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     show_change_link = False
 
     @admin.display(description="Version")
@@ -78,8 +78,8 @@ class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
 class PublicationInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Publication
     extra = 0
-    fields = ["created_at", "actor", "from_version", "to_version"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "actor", "from_version", "to_version")
+    fields = readonly_fields
 
 
 @admin.register(Assistant)
@@ -111,7 +111,7 @@ class AssistantAdmin(admin.ModelAdmin):
         "config_json",
         "metadata_json",
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     @admin.display(description="Published context")
     def context_json(self, obj: Assistant) -> str:
@@ -186,7 +186,7 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "version",
         "payload_json",
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     @admin.display(description="Payload")
     def payload_json(self, obj: AuditEntry) -> str:
@@ -207,7 +207,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ["scope", "revoked_at"]
     search_fields = ["name", "prefix"]
     readonly_fields = ["name", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     actions = ["revoke_keys"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

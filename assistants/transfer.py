@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -49,7 +50,7 @@ def _parse_time(value: Any, where: str) -> dt.datetime:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
 
 
-def export_assistants(queryset: Any = None) -> dict[str, Any]:
+def export_assistants(queryset: QuerySet[Assistant] | None = None) -> dict[str, Any]:
     """The export document for ``queryset`` (default: every assistant), in a stable order."""
     assistants = (queryset if queryset is not None else Assistant.objects.all()).order_by(
         "created_at", "assistant_id"

@@ -164,7 +164,7 @@ DATA_DIR = BASE_DIR / "data"
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'studio.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 if (
-    DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    str(DATABASES["default"]["ENGINE"]).endswith("sqlite3")
     and DATABASES["default"]["NAME"] != ":memory:"
 ):
     Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)
