@@ -11,13 +11,12 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.reliability.conftest import ROOT, _free_port
+from tests.reliability.conftest import ROOT, running_gunicorn
 
 pytestmark = pytest.mark.slow_server
 
@@ -47,71 +46,39 @@ def test_concurrent_patches_on_a_sqlite_file_all_succeed_without_gaps(tmp_path: 
     }
     _run(["migrate", "--no-input", "-v", "0"], env)
     key = _run(["create_api_key", "sqlite-load"], env).strip().splitlines()[-1]
-    port = _free_port()
-    with open(tmp_path / "gunicorn.log", "w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "studio.wsgi",
-                "--workers",
-                "3",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with running_gunicorn(env) as url:
+        headers = {"X-Api-Key": key}
+        created = httpx.post(
+            f"{url}/assistants", json={"graph_id": "writer"}, headers=headers, timeout=30
         )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"{url}/openapi.json", timeout=2)
-                    break
-                except httpx.TransportError:
-                    assert server.poll() is None and time.monotonic() < deadline, (
-                        "gunicorn did not start"
-                    )
-                    time.sleep(0.2)
-            headers = {"X-Api-Key": key}
-            created = httpx.post(
-                f"{url}/assistants", json={"graph_id": "writer"}, headers=headers, timeout=30
-            )
-            assert created.status_code == 200, created.text
-            assistant_id = created.json()["assistant_id"]
-            statuses: list[int] = []
-            barrier = threading.Barrier(CLIENTS)
+        assert created.status_code == 200, created.text
+        assistant_id = created.json()["assistant_id"]
+        statuses: list[int] = []
+        barrier = threading.Barrier(CLIENTS)
 
-            def patch(index: int) -> None:
-                barrier.wait(timeout=30)
-                response = httpx.patch(
-                    f"{url}/assistants/{assistant_id}",
-                    json={"metadata": {"request": index}},
-                    headers=headers,
-                    timeout=60,
-                )
-                statuses.append(response.status_code)
-
-            threads = [threading.Thread(target=patch, args=(i,)) for i in range(CLIENTS)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-            assert statuses == [200] * CLIENTS
-            versions = httpx.post(
-                f"{url}/assistants/{assistant_id}/versions",
-                json={"limit": 100},
+        def patch(index: int) -> None:
+            barrier.wait(timeout=30)
+            response = httpx.patch(
+                f"{url}/assistants/{assistant_id}",
+                json={"metadata": {"request": index}},
                 headers=headers,
-                timeout=30,
-            ).json()
-            assert sorted(v["version"] for v in versions) == list(range(1, CLIENTS + 2))
-            assert sorted(
-                v["metadata"]["request"] for v in versions if "request" in v["metadata"]
-            ) == list(range(CLIENTS))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+                timeout=60,
+            )
+            statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=patch, args=(i,)) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert statuses == [200] * CLIENTS
+        versions = httpx.post(
+            f"{url}/assistants/{assistant_id}/versions",
+            json={"limit": 100},
+            headers=headers,
+            timeout=30,
+        ).json()
+        assert sorted(v["version"] for v in versions) == list(range(1, CLIENTS + 2))
+        assert sorted(
+            v["metadata"]["request"] for v in versions if "request" in v["metadata"]
+        ) == list(range(CLIENTS))
