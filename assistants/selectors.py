@@ -1,15 +1,17 @@
 """Read queries for the pages. Each returns a queryset (or rows) whose query count does not grow
-with the number of assistants or versions shown: the last change and its author come from
-subqueries on the newest version, never from one query per row."""
+with the number of assistants or versions shown: the last change and its author come from a join
+on the newest version, never from one query per row."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
-from assistants.models import Assistant, AssistantVersion, Publication
+from assistants.models import Assistant, AssistantQuerySet, AssistantVersion, Publication
 
 __all__ = [
     "STATUS_CHOICES",
@@ -26,33 +28,101 @@ STATUS_CHOICES = [
 ]
 
 
-def _newest_version(field: str) -> Subquery:
-    newest = AssistantVersion.objects.filter(
-        assistant=OuterRef("pk"), version=OuterRef("latest_version_number")
-    ).values(field)[:1]
-    return Subquery(newest)
+#: A list count above this is kept for COUNT_CACHE_SECONDS (in the process's cache), so that a
+#: page of a very long list does not count 100,000 rows each time; smaller counts stay exact.
+COUNT_EXACT_UP_TO = 10_000
+COUNT_CACHE_SECONDS = 30
+
+#: Below this many matching assistants, the list page joins their newest versions and sorts them
+#: (cost grows with the matches); at or above it, it walks the newest versions in time order
+#: (index ``assistant_version_created``) until the page is full (cost grows with the page).
+FILTER_FIRST_BELOW = 5000
+
+
+class AssistantListQuerySet(AssistantQuerySet):
+    """The list page's rows: each assistant joined to its newest version, newest change first.
+
+    ``count()`` counts the filtered assistants without the join (each assistant has exactly one
+    newest version, ``unique_assistant_version``): it reads the assistants table (or one of its
+    indexes) only. A count above
+    :data:`COUNT_EXACT_UP_TO` is reused for :data:`COUNT_CACHE_SECONDS` (it may then be that
+    many seconds old). The number also picks how the page's rows are read (see
+    :data:`FILTER_FIRST_BELOW`): the paginator always counts before it slices, so a page costs
+    two queries (one when the count comes from the cache).
+    """
+
+    # Set on the queryset the selector returns (not carried over to its clones, which count
+    # and order the plain way): the paginator counts and slices that very object.
+    _matches: QuerySet[Assistant] | None = None
+    _known_count: int | None = None
+
+    def count(self) -> int:
+        if self._result_cache is not None or self._matches is None:
+            return super().count()
+        sql, params = self._matches.query.sql_with_params()
+        key = (
+            "assistant-list-count:"
+            + hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
+        )
+        count = cache.get(key)
+        if count is None:
+            count = self._matches.count()
+            if count > COUNT_EXACT_UP_TO:
+                cache.set(key, count, COUNT_CACHE_SECONDS)
+        self._known_count = count
+        return count
+
+    def __getitem__(self, k: Any) -> Any:
+        if self._known_count is not None and self._result_cache is None:
+            # Few matches: keep the planner from walking every version in time order to find
+            # them (order on an expression no index serves): join the matches, then sort.
+            # Many: walk the newest versions in time order until the page is full.
+            indexed = self._known_count >= FILTER_FIRST_BELOW
+            return self.order_by(*_ordering(indexed=indexed))[k]
+        return super().__getitem__(k)
+
+
+def _ordering(*, indexed: bool) -> list[Any]:
+    changed: Any = F("versions__created_at")
+    if not indexed:
+        changed = Coalesce(changed, F("updated_at"))  # same value: created_at is never null
+    return [changed.desc(), F("name").asc(), F("pk").asc()]
 
 
 def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> QuerySet[Assistant]:
     """Assistants matching the filters, most recently changed first.
 
     Each row carries ``last_changed_at``, ``last_author`` and ``last_note`` (from its newest
-    version); the configuration columns are left out, the list never shows them.
+    version, joined on ``version = latest_version_number``); the configuration columns are left
+    out, the list never shows them. An assistant always has its newest version (the services
+    write both in one transaction), so the join loses no row.
     """
-    rows: Any = Assistant.objects.defer("config", "context", "metadata").annotate(
-        last_changed_at=Coalesce(_newest_version("created_at"), F("updated_at")),
-        last_author=_newest_version("author"),
-        last_note=_newest_version("note"),
-    )
+    matches: Any = Assistant.objects.all()
     if query.strip():
-        rows = rows.name_contains(query.strip())
+        matches = matches.name_contains(query.strip())
     if graph_id:
-        rows = rows.for_graph(graph_id)
+        matches = matches.for_graph(graph_id)
     if status == "draft":
-        rows = rows.with_draft()
+        matches = matches.with_draft()
     elif status == "published":
-        rows = rows.filter(latest_version_number__lte=F("version"))
-    return rows.order_by("-last_changed_at", "name", "pk")
+        matches = matches.filter(latest_version_number__lte=F("version"))
+    rows = (
+        matches.defer("config", "context", "metadata")
+        .filter(versions__version=F("latest_version_number"))
+        .annotate(
+            last_changed_at=F("versions__created_at"),
+            last_author=F("versions__author"),
+            last_note=F("versions__note"),
+        )
+    )
+    # A filter whose matches the planner cannot estimate well (a name, a status) could make it
+    # walk every version in time order looking for a few matches: until the count is known,
+    # such lists join first. Graph ids have good statistics (few values).
+    indexed = not (query.strip() or status)
+    ordered = rows.order_by(*_ordering(indexed=indexed))
+    listed = AssistantListQuerySet(model=Assistant, query=ordered.query, using=ordered.db)
+    listed._matches = matches
+    return listed
 
 
 def assistant_versions(assistant: Assistant) -> QuerySet[AssistantVersion]:

@@ -114,3 +114,53 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_assistants(
     assert few == many
     with django_assert_max_num_queries(few):
         viewer_client.get(URL)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "writer 1"}, {"status": "draft"}, {"page": "2"}])
+def test_both_ways_of_reading_a_page_give_the_same_rows(viewer_client, monkeypatch, params) -> None:
+    """Few matches join first, many walk the versions in time order: same page either way."""
+    from assistants import selectors
+
+    actor = Actor.system_actor()
+    for number in range(25):
+        writer = make_writer(f"Writer {number:02d}")
+        if number % 3 == 0:  # a newer draft: last change is newer than the published version
+            services.version_save(actor=actor, assistant_id=writer.pk, context={"max_length": 9})
+
+    def names(threshold: int) -> list[str]:
+        monkeypatch.setattr(selectors, "FILTER_FIRST_BELOW", threshold)
+        html = viewer_client.get(URL, params).content.decode()
+        return [part.split("<")[0] for part in html.split('class="strong" href="/assistant/')[1:]]
+
+    join_first, walk_versions = names(10**9), names(0)
+    assert join_first == walk_versions and join_first
+    rows = selectors.assistant_list(status=params.get("status", ""))
+    assert rows.count() == len(list(rows))  # the join-free count matches the rows
+
+
+@pytest.fixture
+def empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()  # no cached count may reach another test
+
+
+def test_a_long_list_reuses_its_count_for_a_while(viewer_client, monkeypatch, empty_cache) -> None:
+    """Above COUNT_EXACT_UP_TO matches the count is cached: one query less, possibly stale."""
+    from assistants import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 3)
+    for number in range(4):
+        make_writer(f"Writer {number}")
+    first = _count_queries(viewer_client)
+    assert "4 assistants" in viewer_client.get(URL).content.decode()
+    make_writer("Writer 4")
+    assert _count_queries(viewer_client) == first - 1  # the count came from the cache
+    html = viewer_client.get(URL).content.decode()
+    assert "4 assistants" in html and "Writer 4" in html  # the count is stale, the rows are not
+    short = viewer_client.get(URL, {"q": "writer 4"}).content.decode()
+    assert "1 assistant " in short or "1 assistant match" in short  # small counts stay exact
+    empty_cache.clear()
+    assert "5 assistants" in viewer_client.get(URL).content.decode()

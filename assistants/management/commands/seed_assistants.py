@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.core.exceptions import ValidationError
@@ -289,7 +289,7 @@ class Command(BaseCommand):
                 updated_at=live_row["created_at"],
             )
             if publications:
-                moves = [(None, 1, rows[0])]
+                moves: list[tuple[int | None, int, dict[str, Any]]] = [(None, 1, rows[0])]
                 if published[position] > 1:
                     moves.append((1, published[position], live_row))
                 publication_rows.extend(
@@ -342,8 +342,9 @@ def _copy_rows(
             for row, (new_id,) in zip(rows, raw.fetchall(), strict=True):
                 row["id"] = new_id
         names = list(rows[0])
-        fields = [meta.get_field(name) for name in names]  # accepts attnames (x_id)
-        columns = ", ".join(quote(field.column) for field in fields)
+        # get_field accepts attnames (x_id); every name here is a concrete column.
+        fields = [cast(models.Field, meta.get_field(name)) for name in names]
+        columns = ", ".join(quote(cast(str, field.column)) for field in fields)
         is_json = [isinstance(field, models.JSONField) for field in fields]
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with raw.copy(statement) as copy:
