@@ -154,9 +154,30 @@ def _oob(request: HtmxHttpRequest) -> str:
     )
 
 
+#: Versions per page of an assistant's history table.
+HISTORY_PAGE_SIZE = 25
+
+
+def _history_page(request: HtmxHttpRequest, assistant: Assistant) -> tuple[list[Any], int, bool]:
+    """One page of the history, newest first: ``(rows, page number, older pages exist)``.
+
+    Reads one row past the page instead of counting, so a long history costs one query.
+    """
+    raw = str(request.GET.get("history", "1"))
+    page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    start = (page - 1) * HISTORY_PAGE_SIZE
+    rows = list(selectors.assistant_versions(assistant)[start : start + HISTORY_PAGE_SIZE + 1])
+    return rows[:HISTORY_PAGE_SIZE], page, len(rows) > HISTORY_PAGE_SIZE
+
+
 def _detail_context(request: HtmxHttpRequest, assistant: Assistant) -> dict[str, Any]:
     graph = graph_state(assistant.graph_id)
-    versions = list(selectors.assistant_versions(assistant))
+    versions, history_page, older = _history_page(request, assistant)
+    published = next((v for v in versions if v.version == assistant.version), None)
+    if published is None and assistant.published_version_id:
+        published = (
+            selectors.assistant_versions(assistant).filter(version=assistant.version).first()
+        )
     draft = _version(assistant, assistant.latest_version_number) if assistant.has_draft else None
     draft_changes = (
         [c for c in diff_versions(assistant, draft, labels=graph.labels) if c.kind != "unchanged"]
@@ -167,7 +188,9 @@ def _detail_context(request: HtmxHttpRequest, assistant: Assistant) -> dict[str,
         "assistant": assistant,
         "graph": graph,
         "published_rows": describe_context(graph.schema, assistant.context),
-        "published": next((v for v in versions if v.version == assistant.version), None),
+        "published": published,
+        "history_page": history_page,
+        "history_older": older,
         "draft": draft,
         "draft_changes": draft_changes,
         "versions": versions,
