@@ -162,16 +162,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions-limit", type=int, default=50)
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)
-    results = run(args)
-    print(f"{'operation':<10}{'n':>7}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
+    report(run(args), json_path=args.json)
+    return 0
+
+
+def report(results: list[Result], *, json_path: str | None = None) -> None:
+    """Print the results as a table (and write them as JSON when asked)."""
+    width = max([10, *(len(r.operation) + 2 for r in results)])
+    print(f"{'operation':<{width}}{'n':>7}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
     for r in results:
         print(
-            f"{r.operation:<10}{r.iterations:>7}{r.ops_per_second:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.mean_ms:>9.2f}"
+            f"{r.operation:<{width}}{r.iterations:>7}{r.ops_per_second:>10.0f}{r.p50_ms:>9.2f}"
+            f"{r.p99_ms:>9.2f}{r.mean_ms:>9.2f}"
         )
-    if args.json:
-        with open(args.json, "w") as out:
+    if json_path:
+        with open(json_path, "w") as out:
             json.dump([asdict(r) for r in results], out, indent=2)
-    return 0
 
 
 if __name__ == "__main__":

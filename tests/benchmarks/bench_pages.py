@@ -21,16 +21,21 @@ import re
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
 
 try:  # run as a script (tests/benchmarks on sys.path) or imported as tests.benchmarks.bench_pages
-    from bench_api import MAX_ITERATIONS, Result, local_only, measure  # type: ignore[import-not-found]
+    from bench_api import (  # type: ignore[import-not-found]
+        MAX_ITERATIONS,
+        Result,
+        local_only,
+        measure,
+        report,
+    )
 except ImportError:
-    from tests.benchmarks.bench_api import MAX_ITERATIONS, Result, local_only, measure
+    from tests.benchmarks.bench_api import MAX_ITERATIONS, Result, local_only, measure, report
 
 OPERATIONS = ("list", "list-page2", "list-search", "list-graph", "history")
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -146,16 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--json", help="Also write the results to this file.")
     args = parser.parse_args(argv)
-    results = run(args)
-    print(f"{'operation':<12}{'n':>7}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
-    for r in results:
-        print(
-            f"{r.operation:<12}{r.iterations:>7}{r.ops_per_second:>10.0f}{r.p50_ms:>9.2f}"
-            f"{r.p99_ms:>9.2f}{r.mean_ms:>9.2f}"
-        )
-    if args.json:
-        with open(args.json, "w") as out:
-            json.dump([asdict(r) for r in results], out, indent=2)
+    report(run(args), json_path=args.json)
     return 0
 
 
