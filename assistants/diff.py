@@ -9,7 +9,6 @@ compared whole) and reports each path as added, removed, changed or unchanged.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,9 @@ from typing import Any, Literal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from graphs.values import same_value as _same
+from graphs.values import show_value
 
 __all__ = [
     "Change",
@@ -48,15 +50,6 @@ def flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             result[path] = item
     return result
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of the same JSON type (1 and 1.0 are the same number; true is not 1)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if type(a) is not type(b) and not (isinstance(a, int | float) and isinstance(b, int | float)):
-        return False
-    return bool(a == b)
 
 
 @dataclass(frozen=True)
@@ -105,11 +98,7 @@ class Change:
 
 
 def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return show_value(value, style="block")
 
 
 def diff_configs(

@@ -24,6 +24,7 @@ from langgraph.channels.base import BaseChannel
 from langgraph.warnings import LangGraphDeprecationWarning
 from pydantic import BaseModel, create_model
 
+from graphs.jsonschema import follow_ref
 from graphs.registry import UNNAMED_GRAPH, GraphLoadError, GraphSpec
 
 __all__ = [
@@ -204,17 +205,15 @@ def _property_names(cls: type) -> dict[str, str]:
     return names
 
 
-def _resolve_ref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = root.get("$defs", {}).get(ref.removeprefix("#/$defs/"))
-        return target if isinstance(target, dict) else None
-    return node if "properties" in node else None
+def _object_target(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
+    """The object schema ``node`` is or refers to (the ``$defs`` entry itself, to mark in place)."""
+    target = follow_ref(root, node["$ref"]) if "$ref" in node else node
+    return target if isinstance(target, dict) and "properties" in target else None
 
 
 def _object_schemas(root: dict[str, Any], prop: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Object schemas reachable from a property (direct, via $ref, or in anyOf/items)."""
-    if (target := _resolve_ref(root, prop)) is not None:
+    if (target := _object_target(root, prop)) is not None:
         yield target
     for key in ("anyOf", "oneOf", "allOf"):
         for member in prop.get(key, []):
