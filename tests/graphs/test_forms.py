@@ -701,4 +701,4 @@ def test_a_malformed_studio_models_setting_fails_loudly(settings) -> None:
 
     settings.STUDIO_MODELS = ["openai/gpt-4o"]
     with pytest.raises(ImproperlyConfigured, match="STUDIO_MODELS"):
-        ContextForm(schema=WRITER, context=None)["model"].model_groups
+        _ = ContextForm(schema=WRITER, context=None)["model"].model_groups
