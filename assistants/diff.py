@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 __all__ = [
     "Change",
+    "changed_only",
     "diff_configs",
     "diff_versions",
     "diff_words",
@@ -68,6 +69,10 @@ class Change:
     old: Any = None
     new: Any = None
     label: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.kind != "unchanged"
 
     @property
     def is_text(self) -> bool:
@@ -142,6 +147,11 @@ def diff_configs(
             )
         )
     return changes
+
+
+def changed_only(changes: Iterable[Change]) -> list[Change]:
+    """The paths that differ: what every summary of a change shows (unchanged ones are left out)."""
+    return [change for change in changes if change.changed]
 
 
 def version_snapshot(version: Any) -> dict[str, Any]:
