@@ -19,10 +19,36 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 os.environ.setdefault("STUDIO_ALLOW_DEV_SECRET", "1")
 
 PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-WORDS = (
-    "the a of to write post blog reader clear short example topic style voice audience "
-    "summary draft tone friendly expert avoid jargon explain step list title end takeaway"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "write",
+    "post",
+    "blog",
+    "reader",
+    "clear",
+    "short",
+    "example",
+    "topic",
+    "style",
+    "voice",
+    "audience",
+    "summary",
+    "draft",
+    "tone",
+    "friendly",
+    "expert",
+    "avoid",
+    "jargon",
+    "explain",
+    "step",
+    "list",
+    "title",
+    "end",
+    "takeaway",
+]
 
 
 def _lines(rnd: random.Random, count: int, make: Callable[[], str]) -> str:
