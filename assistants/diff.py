@@ -37,6 +37,8 @@ __all__ = [
     "flatten",
     "render_inline",
     "render_side_by_side",
+    "same_value",
+    "show_value",
     "version_snapshot",
 ]
 
@@ -117,7 +119,7 @@ class DiffBudget:
         return self.spend(match_cost(a, b))
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal and of the same JSON type (1 and 1.0 are the same number; true is not 1)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -157,11 +159,11 @@ class Change:
 
     @property
     def old_text(self) -> str:
-        return _show(self.old)
+        return show_value(self.old)
 
     @property
     def new_text(self) -> str:
-        return _show(self.new)
+        return show_value(self.new)
 
     @cached_property
     def inline(self) -> SafeString:
@@ -176,7 +178,8 @@ class Change:
         return self.label or self.path
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A stored value as the pages show it: text as is, anything else as indented JSON."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -207,7 +210,7 @@ def diff_configs(
         elif b is _MISSING:
             kind = "removed"
         else:
-            kind = "unchanged" if _same(a, b) else "changed"
+            kind = "unchanged" if same_value(a, b) else "changed"
         changes.append(
             Change(
                 path=path,

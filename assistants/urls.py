@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assistants.views import browse, edit, history
+from assistants.views import browse, edit, history, rebase
 
 app_name = "assistants"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path(f"{ASSISTANT}edit/", edit.assistant_edit, name="assistant-edit"),
     path(f"{ASSISTANT}edit/changes/", edit.assistant_changes, name="assistant-changes"),
     path(f"{ASSISTANT}duplicate/", edit.assistant_duplicate, name="assistant-duplicate"),
+    path(f"{ASSISTANT}rebase/", rebase.assistant_rebase, name="assistant-rebase"),
     # history
     path(f"{ASSISTANT}compare/", history.version_compare, name="version-compare"),
     path(f"{VERSION}publish/", history.version_publish, name="version-publish"),

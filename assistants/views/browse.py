@@ -106,4 +106,8 @@ def detail_context(request: HtmxHttpRequest, assistant: Assistant) -> dict[str, 
         else [],
         "versions": versions,
         "publications": selectors.publication_history(assistant),
+        # Editors are told when a newer live version was published over their draft.
+        "passed_over": selectors.passed_over_draft(assistant)
+        if request.user.has_perm("assistants.change_assistant")
+        else None,
     }

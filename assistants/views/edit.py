@@ -151,6 +151,7 @@ class EditSession:
     focus_field: str = ""
     changes: list[Change] = field(default_factory=list)
     conflict: EditConflict | None = None
+    passed_over: selectors.PassedOverDraft | None = None
 
     @classmethod
     def open(
@@ -218,6 +219,7 @@ def assistant_edit(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRes
         return render_page(request, EDIT_TEMPLATE, page, partial="edit-form", status=status)
     data, only_rows = list_action(request)
     session = EditSession.open(assistant, graph, data, focus=focus_field(request))
+    session.passed_over = selectors.passed_over_draft(assistant)
     if request.method == "GET" or only_rows:
         return render_page(request, EDIT_TEMPLATE, session.page(), partial="edit-form")
     return _save_draft(request, session)
