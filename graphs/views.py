@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from assistants.models import Assistant
 from assistants.selectors import assistant_list, graph_assistant_counts
@@ -18,13 +14,9 @@ from graphs.drawing import layout
 from graphs.jsonschema import walk
 from graphs.prompts import field_variables
 from graphs.registry import GraphNotFound, GraphSpec, get_registry
+from studio.htmx import HtmxHttpRequest, render_page, role_required
 
-VIEW_PERM = "assistants.view_assistant"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
+can_view = role_required("assistants.view_assistant")
 
 _KIND_LABELS = {
     "prompt": "prompt (text)",
@@ -41,15 +33,6 @@ _KIND_LABELS = {
 }
 
 
-def _page(
-    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str
-) -> HttpResponse:
-    name = f"{template}#{partial}" if request.htmx else template
-    response = render(request, name, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
 def _kind(spec: GraphSpec) -> str:
     try:
         return str(spec.kind)
@@ -58,8 +41,7 @@ def _kind(spec: GraphSpec) -> str:
 
 
 @require_GET
-@login_required
-@permission_required(VIEW_PERM, raise_exception=True)
+@can_view
 def graph_list(request: HtmxHttpRequest) -> HttpResponse:
     counts = graph_assistant_counts()
     rows = [
@@ -71,12 +53,11 @@ def graph_list(request: HtmxHttpRequest) -> HttpResponse:
         }
         for spec in get_registry().specs()
     ]
-    return _page(request, "graphs/graph_list.html", {"rows": rows}, "graphs")
+    return render_page(request, "graphs/graph_list.html", {"rows": rows}, partial="graphs")
 
 
 @require_GET
-@login_required
-@permission_required(VIEW_PERM, raise_exception=True)
+@can_view
 def graph_detail(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
     from graphs.schemas import graph_context_schema, graph_drawing, graph_mermaid
 
@@ -103,7 +84,7 @@ def graph_detail(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
             context["mermaid"] = graph_mermaid(spec)
         except Exception as exc:  # a drawing failure must not hide the fields
             context["drawing_error"] = str(exc)
-    return _page(request, "graphs/graph_detail.html", context, "assistants")
+    return render_page(request, "graphs/graph_detail.html", context, partial="assistants")
 
 
 def schema_fields(

@@ -270,7 +270,9 @@ def test_the_live_summary_compares_the_input_with_what_is_live(editor_client, bl
     assert response.status_code == 200
     html = response.content.decode().lstrip()
     assert html.startswith('<section id="changes"')
-    assert "System Prompt" in html and "<ins>New words.</ins>" in html or "<ins>New" in html
+    # The prompt is diffed word by word: the new words are an insertion, the "." is shared.
+    assert "System Prompt" in html
+    assert "<ins>New words</ins>." in html
     assert "Model" not in html and "Temperature" not in html  # same as live v2
 
 
