@@ -1,20 +1,27 @@
-"""Read queries for the pages. Each returns a queryset (or rows) whose query count does not grow
-with the number of assistants or versions shown: the last change and its author come from a join
-on the newest version, never from one query per row."""
+"""Read queries for the pages (the API's searches are in :mod:`assistants.api.selectors`).
+
+Both read through one visibility rule, :meth:`AssistantQuerySet.visible` (assistants of registered
+graphs), and share :func:`assistant_get`. Each query here returns a queryset (or rows) whose query
+count does not grow with the number of assistants or versions shown: the last change and its
+author come from a join on the newest version, never from one query per row."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from assistants.models import Assistant, AssistantQuerySet, AssistantVersion, Publication
+from assistants.services.errors import AssistantNotFound
 
 __all__ = [
     "STATUS_CHOICES",
+    "assistant_get",
     "assistant_list",
     "assistant_versions",
     "graph_assistant_counts",
@@ -89,6 +96,17 @@ def _ordering(*, indexed: bool) -> list[Any]:
     return [changed.desc(), F("name").asc(), F("pk").asc()]
 
 
+def assistant_get(assistant_id: uuid.UUID | str) -> Assistant:
+    """One visible assistant (:meth:`AssistantQuerySet.visible`), for the pages and the API alike.
+
+    ``AssistantNotFound`` when there is none: unknown, malformed or of an unregistered graph.
+    """
+    try:
+        return Assistant.objects.visible().get(pk=assistant_id)
+    except (Assistant.DoesNotExist, ValidationError, ValueError):
+        raise AssistantNotFound(assistant_id) from None
+
+
 def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> QuerySet[Assistant]:
     """Assistants matching the filters, most recently changed first.
 
@@ -97,7 +115,7 @@ def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> 
     out, the list never shows them. An assistant always has its newest version (the services
     write both in one transaction), so the join loses no row.
     """
-    matches: Any = Assistant.objects.all()
+    matches: Any = Assistant.objects.visible()
     if query.strip():
         matches = matches.name_contains(query.strip())
     if graph_id:
@@ -151,10 +169,3 @@ def graph_assistant_counts() -> dict[str, int]:
         .values_list("graph_id", "n")
     )
     return {str(k): int(v) for k, v in counts.items()}
-
-
-def author_label(author: str | None) -> str:
-    """``"user:eddie"`` -> ``"eddie"``; API keys and the system keep their label."""
-    if not author:
-        return "—"
-    return author.removeprefix("user:")
