@@ -4,6 +4,7 @@ summary, and the conflict when someone saved in between."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from django.db.models import QuerySet
@@ -301,8 +302,11 @@ def test_values_not_in_the_schema_are_shown_and_must_be_dropped_to_save(editor_c
 
 
 def test_a_broken_graph_disables_editing_with_a_clear_message(editor_client, db) -> None:
-    assistant, _ = services.assistant_create(
-        actor=Actor.system_actor(), graph_id="broken", name="Stuck"
+    # Stored while the graph still loaded: creating one on a broken graph is refused (424).
+    fields = {"graph_id": "broken", "name": "Stuck", "description": None}
+    fields |= {"metadata": {}, "config": {}, "context": {}}
+    assistant = services.insert_assistant(
+        pk=uuid.uuid4(), fields=fields, actor=Actor.system_actor(), note=""
     )
     page = editor_client.get(url(assistant))
     assert page.status_code == 200
