@@ -173,14 +173,16 @@ def test_context_prompt_changes_compare_two_contexts(templates: Registry) -> Non
 
 
 @pytest.fixture
-def pages(settings, templates: Registry) -> Registry:
+def pages(settings) -> Registry:
+    # pytest-django's settings only (an override_settings around them would not unwind in order)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.STUDIO_SYNC_DEFAULT_ASSISTANTS = False
     settings.STUDIO_GRAPHS_FILE = TEMPLATES_FILE
-    return templates
+    reset_registry()
+    return get_registry()
 
 
 @pytest.fixture
