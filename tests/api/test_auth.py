@@ -54,21 +54,21 @@ def test_without_credentials_every_endpoint_is_a_401(anonymous_api, target, meth
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL)
-def test_an_unknown_key_is_a_401(client_for, target, method, path, body):
-    response = call(client_for("sk-studio-not-a-real-key"), method, path, body)
+def test_an_unknown_key_is_a_401(api_client_for, target, method, path, body):
+    response = call(api_client_for("sk-studio-not-a-real-key"), method, path, body)
 
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid API key."})
 
 
-def test_a_blank_key_is_a_401(client_for, target):
-    response = client_for("  ").get(f"/assistants/{ID}")
+def test_a_blank_key_is_a_401(api_client_for, target):
+    response = api_client_for("  ").get(f"/assistants/{ID}")
 
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid API key."})
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ALL)
-def test_a_revoked_key_is_a_401(client_for, keys, target, method, path, body):
-    response = call(client_for(keys.revoked), method, path, body)
+def test_a_revoked_key_is_a_401(api_client_for, keys, target, method, path, body):
+    response = call(api_client_for(keys.revoked), method, path, body)
 
     assert (response.status_code, response.json()) == (
         401,
@@ -119,9 +119,9 @@ def test_a_key_records_when_it_was_last_used(api, keys, target):
 
 
 @pytest.fixture
-def session_for(client_for):
+def session_for(api_client_for):
     def make(user):
-        client = client_for()
+        client = api_client_for()
         client.force_login(user)
         return client
 
@@ -176,8 +176,8 @@ def test_a_signed_in_editor_may_create_but_not_publish_through_patch(session_for
     )
 
 
-def test_a_session_write_needs_the_csrf_token(client_for, publisher, target):
-    client = client_for(enforce_csrf_checks=True)
+def test_a_session_write_needs_the_csrf_token(api_client_for, publisher, target):
+    client = api_client_for(enforce_csrf_checks=True)
     client.force_login(publisher)
 
     client.get("/admin/login/")  # any page that sets the CSRF cookie
@@ -192,8 +192,8 @@ def test_a_session_write_needs_the_csrf_token(client_for, publisher, target):
     assert accepted.status_code == 200
 
 
-def test_a_key_wins_over_a_session(client_for, keys, viewer, target):
-    client = client_for(keys.write)
+def test_a_key_wins_over_a_session(api_client_for, keys, viewer, target):
+    client = api_client_for(keys.write)
     client.force_login(viewer)
 
     assert client.patch(f"/assistants/{ID}", {"name": "x"}).status_code == 200
@@ -202,6 +202,6 @@ def test_a_key_wins_over_a_session(client_for, keys, viewer, target):
 # -- public documents ------------------------------------------------------------------------------
 
 
-def test_the_openapi_document_needs_no_key_even_with_a_bad_one(client_for):
-    assert client_for().get("/openapi.json").status_code == 200
-    assert client_for("bad-key").get("/openapi.json").status_code == 200
+def test_the_openapi_document_needs_no_key_even_with_a_bad_one(api_client_for):
+    assert api_client_for().get("/openapi.json").status_code == 200
+    assert api_client_for("bad-key").get("/openapi.json").status_code == 200

@@ -18,7 +18,7 @@ def run(*args: str) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def test_create_api_key_prints_the_raw_key_last_and_says_it_is_shown_once(client_for):
+def test_create_api_key_prints_the_raw_key_last_and_says_it_is_shown_once(api_client_for):
     lines = run("create_api_key", "zapier")
 
     key = ApiKey.objects.get(name="zapier")
@@ -30,14 +30,14 @@ def test_create_api_key_prints_the_raw_key_last_and_says_it_is_shown_once(client
     assert raw.startswith(key.prefix)
     assert ApiKey.digest_for(raw) == key.digest
     assert key.scope == ApiKey.SCOPE_WRITE
-    assert client_for(raw).post("/assistants", {"graph_id": "tiny"}).status_code == 200
+    assert api_client_for(raw).post("/assistants", {"graph_id": "tiny"}).status_code == 200
     assert AuditEntry.objects.filter(action="api_key.created", payload__name="zapier").exists()
 
 
-def test_create_api_key_read_only_makes_a_key_that_cannot_write(client_for):
+def test_create_api_key_read_only_makes_a_key_that_cannot_write(api_client_for):
     raw = run("create_api_key", "dashboard", "--read-only")[-1]
 
-    client = client_for(raw)
+    client = api_client_for(raw)
     assert ApiKey.objects.get(name="dashboard").scope == ApiKey.SCOPE_READ
     assert client.post("/assistants/search", {}).status_code == 200
     assert client.post("/assistants", {"graph_id": "tiny"}).status_code == 403

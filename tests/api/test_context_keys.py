@@ -19,9 +19,9 @@ NEW_ID = "22222222-2222-2222-2222-222222222222"
 UNKNOWN = "Not a field of this graph's schema."
 
 
-@pytest.fixture(autouse=True)
-def context_key_graphs(settings, test_graphs, no_default_assistants) -> Path:
-    settings.STUDIO_GRAPHS_FILE = KEYS_FILE
+@pytest.fixture
+def graphs_file(no_default_assistants) -> Path:
+    """These tests read the context-keys graphs, with no default assistants."""
     return KEYS_FILE
 
 

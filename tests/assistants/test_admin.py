@@ -15,37 +15,28 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-def admin_client_(client, django_user_model):
-    user = django_user_model.objects.create_superuser(
-        "root", "root@example.com", "pw-for-tests-only"
-    )
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def drafted(blog, system_actor):
+def drafted(blog_v1, system_actor):
     services.version_save(
-        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.2}, note="warmer"
+        actor=system_actor, assistant_id=blog_v1.pk, context={"temperature": 1.2}, note="warmer"
     )
-    return blog
+    return blog_v1
 
 
-def test_the_changelist_lists_assistants_and_searches_and_filters_by_graph(admin_client_, drafted):
+def test_the_changelist_lists_assistants_and_searches_and_filters_by_graph(superuser_client, drafted):
     url = reverse("admin:assistants_assistant_changelist")
-    page = admin_client_.get(url)
+    page = superuser_client.get(url)
     assert page.status_code == 200
     assert "Blog writer" in page.content.decode()
-    assert "Blog writer" in admin_client_.get(url, {"q": "blog"}).content.decode()
-    assert "Blog writer" not in admin_client_.get(url, {"q": "zzz"}).content.decode()
-    filtered = admin_client_.get(url, {"graph_id": "researcher"}).content.decode()
+    assert "Blog writer" in superuser_client.get(url, {"q": "blog"}).content.decode()
+    assert "Blog writer" not in superuser_client.get(url, {"q": "zzz"}).content.decode()
+    filtered = superuser_client.get(url, {"graph_id": "researcher"}).content.decode()
     assert "Blog writer" not in filtered and "researcher" in filtered
 
 
 def test_the_change_page_shows_read_only_versions_with_the_published_one_marked(
-    admin_client_, drafted
+    superuser_client, drafted
 ):
-    page = admin_client_.get(reverse("admin:assistants_assistant_change", args=[drafted.pk]))
+    page = superuser_client.get(reverse("admin:assistants_assistant_change", args=[drafted.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "v1 (published)" in html and "v2" in html and "v2 (published)" not in html
@@ -55,10 +46,10 @@ def test_the_change_page_shows_read_only_versions_with_the_published_one_marked(
 
 
 def test_the_publish_action_publishes_the_newest_version_through_the_service(
-    admin_client_, drafted
+    superuser_client, drafted
 ):
     url = reverse("admin:assistants_assistant_changelist")
-    response = admin_client_.post(
+    response = superuser_client.post(
         url,
         {"action": "publish_newest_version", "_selected_action": [str(drafted.pk)]},
         follow=True,
@@ -69,9 +60,9 @@ def test_the_publish_action_publishes_the_newest_version_through_the_service(
     assert drafted.publications.latest("id").actor == "user:root"
 
 
-def test_the_duplicate_action_creates_a_copy(admin_client_, drafted):
+def test_the_duplicate_action_creates_a_copy(superuser_client, drafted):
     url = reverse("admin:assistants_assistant_changelist")
-    admin_client_.post(
+    superuser_client.post(
         url, {"action": "duplicate_assistants", "_selected_action": [str(drafted.pk)]}
     )
     copy = Assistant.objects.get(name="Blog writer (copy)")
@@ -96,51 +87,51 @@ def test_a_staff_editor_cannot_publish_from_the_admin(client, make_user, drafted
     assert drafted.version == 1
 
 
-def test_deleting_from_the_admin_goes_through_the_service_and_is_audited(admin_client_, drafted):
+def test_deleting_from_the_admin_goes_through_the_service_and_is_audited(superuser_client, drafted):
     from assistants.models import AuditEntry
 
     url = reverse("admin:assistants_assistant_delete", args=[drafted.pk])
-    admin_client_.post(url, {"post": "yes"})
+    superuser_client.post(url, {"post": "yes"})
     assert not Assistant.objects.filter(pk=drafted.pk).exists()
     assert AuditEntry.objects.filter(
         assistant_id=drafted.pk, action="assistant.deleted", actor="user:root"
     ).exists()
 
 
-def test_the_graphs_pages_show_schemas_and_drawings(admin_client_):
-    listing = admin_client_.get(reverse("admin:graphs_graph_list")).content.decode()
+def test_the_graphs_pages_show_schemas_and_drawings(superuser_client):
+    listing = superuser_client.get(reverse("admin:graphs_graph_list")).content.decode()
     assert "writer" in listing and "researcher" in listing
-    detail = admin_client_.get(
+    detail = superuser_client.get(
         reverse("admin:graphs_graph_detail", args=["writer"])
     ).content.decode()
     assert "context_schema" in detail and "system_prompt" in detail and "x-template-kind" in detail
     assert "__start__" in detail  # the mermaid drawing
-    assert admin_client_.get(reverse("admin:graphs_graph_detail", args=["nope"])).status_code == 404
+    assert superuser_client.get(reverse("admin:graphs_graph_detail", args=["nope"])).status_code == 404
 
 
 @override_settings(STUDIO_GRAPHS_FILE=FIXTURES / "langgraph.json")
 def test_a_graph_that_fails_to_import_is_listed_with_its_error_and_breaks_nothing_else(
-    admin_client_,
+    superuser_client,
 ):
     from graphs.registry import reset_registry
 
     reset_registry()
-    listing = admin_client_.get(reverse("admin:graphs_graph_list")).content.decode()
+    listing = superuser_client.get(reverse("admin:graphs_graph_list")).content.decode()
     assert "module_that_does_not_exist" in listing
     assert "writer" in listing
-    detail = admin_client_.get(reverse("admin:graphs_graph_detail", args=["broken"]))
+    detail = superuser_client.get(reverse("admin:graphs_graph_detail", args=["broken"]))
     assert detail.status_code == 200
     assert "fails to load" in detail.content.decode()
     # the site still serves, and the broken graph still has its default assistant
-    assert admin_client_.get(reverse("admin:assistants_assistant_changelist")).status_code == 200
+    assert superuser_client.get(reverse("admin:assistants_assistant_changelist")).status_code == 200
     assert set(Assistant.objects.values_list("name", flat=True)) == {"writer", "broken"}
 
 
-def test_api_keys_are_revoked_from_the_admin(admin_client_, system_actor):
+def test_api_keys_are_revoked_from_the_admin(superuser_client, system_actor):
     key, raw = services.api_key_create(actor=system_actor, name="ci")
     url = reverse("admin:assistants_apikey_changelist")
-    assert key.prefix in admin_client_.get(url).content.decode()
-    assert raw not in admin_client_.get(url).content.decode()
-    admin_client_.post(url, {"action": "revoke_keys", "_selected_action": [str(key.pk)]})
+    assert key.prefix in superuser_client.get(url).content.decode()
+    assert raw not in superuser_client.get(url).content.decode()
+    superuser_client.post(url, {"action": "revoke_keys", "_selected_action": [str(key.pk)]})
     key.refresh_from_db()
     assert key.revoked_at is not None

@@ -24,25 +24,25 @@ def integration(system_actor) -> Actor:
 
 
 @pytest.fixture
-def passed_over(blog, editor_actor, integration) -> Assistant:
+def passed_over(blog_v1, editor_actor, integration) -> Assistant:
     """v1 live; an editor's draft v2; then an API update publishes v3 over it."""
     services.version_save(
         actor=editor_actor,
-        assistant_id=blog.pk,
+        assistant_id=blog_v1.pk,
         base_version=1,
         context={"system_prompt": MINE, "temperature": 0.9},
         note="For experts",
     )
     services.version_save(
         actor=integration,
-        assistant_id=blog.pk,
+        assistant_id=blog_v1.pk,
         context={"system_prompt": THEIRS, "temperature": 0.5},
         metadata={"owner": "ops"},
         merge_metadata=True,
         publish=True,
     )
-    blog.refresh_from_db()
-    return blog
+    blog_v1.refresh_from_db()
+    return blog_v1
 
 
 def test_a_publish_over_a_draft_is_reported_with_the_base_both_started_from(passed_over) -> None:
@@ -53,14 +53,14 @@ def test_a_publish_over_a_draft_is_reported_with_the_base_both_started_from(pass
 
 
 def test_without_drafts_or_after_an_editor_saved_nothing_is_reported(
-    blog, passed_over, editor_actor, integration
+    blog_v1, passed_over, editor_actor, integration
 ) -> None:
-    services.version_save(actor=integration, assistant_id=blog.pk, publish=True, context={})
-    blog.refresh_from_db()
-    assert selectors.passed_over_draft(blog).draft == 2  # another API update: still unsettled
-    services.version_save(actor=editor_actor, assistant_id=blog.pk, base_version=4, note="x")
-    blog.refresh_from_db()
-    assert selectors.passed_over_draft(blog) is None  # a new draft: the editor moved on
+    services.version_save(actor=integration, assistant_id=blog_v1.pk, publish=True, context={})
+    blog_v1.refresh_from_db()
+    assert selectors.passed_over_draft(blog_v1).draft == 2  # another API update: still unsettled
+    services.version_save(actor=editor_actor, assistant_id=blog_v1.pk, base_version=4, note="x")
+    blog_v1.refresh_from_db()
+    assert selectors.passed_over_draft(blog_v1) is None  # a new draft: the editor moved on
 
 
 def test_rebasing_saves_the_merge_as_a_new_draft_and_changes_nothing_else(

@@ -10,17 +10,17 @@ from assistants.models import Assistant
 pytestmark = pytest.mark.django_db
 
 
-def test_the_list_and_get_hide_an_assistant_whose_graph_left_the_registry(blog):
-    assert [a.pk for a in selectors.assistant_list()] == [blog.pk]
-    assert selectors.assistant_get(blog.pk) == blog
+def test_the_list_and_get_hide_an_assistant_whose_graph_left_the_registry(blog_v1):
+    assert [a.pk for a in selectors.assistant_list()] == [blog_v1.pk]
+    assert selectors.assistant_get(blog_v1.pk) == blog_v1
 
-    Assistant.objects.filter(pk=blog.pk).update(graph_id="retired")
+    Assistant.objects.filter(pk=blog_v1.pk).update(graph_id="retired")
 
     assert list(selectors.assistant_list()) == []
     with pytest.raises(services.AssistantNotFound):
-        selectors.assistant_get(blog.pk)
+        selectors.assistant_get(blog_v1.pk)
     # Still there for the admin (and back on the pages once the graph is registered again).
-    assert Assistant.objects.filter(pk=blog.pk).exists()
+    assert Assistant.objects.filter(pk=blog_v1.pk).exists()
 
 
 def test_get_of_a_malformed_id_is_not_found():

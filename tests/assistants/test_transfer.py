@@ -14,16 +14,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def history(blog, system_actor):
+def history(blog_v1, system_actor):
     services.version_save(
-        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.1}, publish=True
+        actor=system_actor, assistant_id=blog_v1.pk, context={"temperature": 1.1}, publish=True
     )
     services.version_save(
-        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.3}, note="draft"
+        actor=system_actor, assistant_id=blog_v1.pk, context={"temperature": 1.3}, note="draft"
     )
-    services.version_restore(actor=system_actor, assistant_id=blog.pk, version=1)
-    services.version_publish(actor=system_actor, assistant_id=blog.pk, version=1)
-    return blog
+    services.version_restore(actor=system_actor, assistant_id=blog_v1.pk, version=1)
+    services.version_publish(actor=system_actor, assistant_id=blog_v1.pk, version=1)
+    return blog_v1
 
 
 def _without_time(document):

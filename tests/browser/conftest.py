@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import PASSWORD, ROOT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,8 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
-PASSWORD = "pw-for-tests-only"
+RESULTS = ROOT / "test-results"
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
@@ -60,13 +61,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _live_settings(settings) -> None:
-    # DEBUG is off in tests: serve plain static files (no collectstatic manifest).
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.STUDIO_SYNC_DEFAULT_ASSISTANTS = False
+def _live_settings(no_default_assistants) -> None:
+    """Only the rows each test makes (no per-graph default assistants)."""
 
 
 @pytest.fixture(autouse=True)

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph_sdk import get_client, get_sync_client
 
-from tests.api.conftest import FIXTURES
+from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def test_graphs(settings):
-    settings.STUDIO_GRAPHS_FILE = FIXTURES / "langgraph.json"
+@pytest.fixture
+def graphs_file() -> Path:
+    """The API's small test graphs."""
+    return factories.TEST_GRAPHS
 
 
 @pytest.fixture
 def make_key(transactional_db) -> Callable[..., str]:
-    from assistants.actors import Actor
-    from assistants.services import api_key_create
+    """``make_key(name, read_only=...)``: a raw key, committed for the live server to see."""
 
     def make(name: str = "sdk", read_only: bool = False) -> str:
-        return api_key_create(actor=Actor.system_actor(), name=name, read_only=read_only)[1]
+        return factories.make_key(name, read_only=read_only)
 
     return make
 

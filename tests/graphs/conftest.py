@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 
 from graphs.registry import GraphSpec, Registry, get_registry, reset_registry
+from tests.factories import DEMO_GRAPHS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_GRAPHS_FILE = FIXTURES / "langgraph.json"
@@ -26,8 +27,7 @@ def registry() -> Iterator[Registry]:
 @pytest.fixture
 def demo_registry() -> Iterator[Registry]:
     """The project's own langgraph.json (the demo graphs), whatever the environment says."""
-    project_file = Path(__file__).resolve().parents[2] / "langgraph.json"
-    with override_settings(STUDIO_GRAPHS_FILE=project_file):
+    with override_settings(STUDIO_GRAPHS_FILE=DEMO_GRAPHS):
         reset_registry()
         yield get_registry()
     reset_registry()

@@ -185,13 +185,6 @@ def pages(settings) -> Registry:
     return get_registry()
 
 
-@pytest.fixture
-def editor_client(editor) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
 def test_the_edit_page_of_an_unchanged_react_agent_has_no_false_warning(
     pages: Registry, editor_client: Client
 ) -> None:

@@ -89,13 +89,6 @@ def bad(evil_key) -> Assistant:
     return assistant
 
 
-@pytest.fixture
-def publisher_client(publisher) -> Client:
-    client = Client()
-    client.force_login(publisher)
-    return client
-
-
 @dataclass(frozen=True)
 class Page:
     id: str

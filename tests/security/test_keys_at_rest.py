@@ -126,7 +126,7 @@ def test_create_api_key_prints_the_key_exactly_once(db, flags, scope) -> None:
     assert cells_containing(raw) == []
 
 
-def test_the_admin_never_shows_a_key_or_its_digest(admin_client_: Client, keys) -> None:
+def test_the_admin_never_shows_a_key_or_its_digest(superuser_client: Client, keys) -> None:
     revoked = ApiKey.objects.get(digest=ApiKey.digest_for(keys.revoked))
     write = ApiKey.objects.get(digest=ApiKey.digest_for(keys.write))
     entries = AuditEntry.objects.filter(action__startswith="api_key.")
@@ -142,7 +142,7 @@ def test_the_admin_never_shows_a_key_or_its_digest(admin_client_: Client, keys) 
     assert len(pages) >= 10
 
     for url in pages:
-        response = admin_client_.get(url)
+        response = superuser_client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
         for raw in (keys.read, keys.write, keys.revoked):
@@ -151,12 +151,12 @@ def test_the_admin_never_shows_a_key_or_its_digest(admin_client_: Client, keys) 
             assert key.digest not in html, url
 
 
-def test_the_admin_cannot_make_or_edit_a_key(admin_client_: Client, keys) -> None:
+def test_the_admin_cannot_make_or_edit_a_key(superuser_client: Client, keys) -> None:
     """A key made in the admin could not be shown once; a key edited there could change scope."""
     write = ApiKey.objects.get(digest=ApiKey.digest_for(keys.write))
 
-    assert admin_client_.get(reverse("admin:assistants_apikey_add")).status_code == 403
-    change = admin_client_.get(reverse("admin:assistants_apikey_change", args=[write.pk]))
+    assert superuser_client.get(reverse("admin:assistants_apikey_add")).status_code == 403
+    change = superuser_client.get(reverse("admin:assistants_apikey_change", args=[write.pk]))
     assert 'name="scope"' not in change.content.decode()
     assert 'name="digest"' not in change.content.decode()
 
@@ -177,13 +177,13 @@ def test_a_revoked_key_stops_working_on_the_next_request(blog, keys) -> None:
 
 
 def test_a_key_revoked_in_the_admin_stops_working_at_once(
-    admin_client_: Client, blog, keys
+    superuser_client: Client, blog, keys
 ) -> None:
     integration = Client(headers={"X-Api-Key": keys.write})
     assert integration.get(f"/assistants/{blog.pk}").status_code == 200
     key = ApiKey.objects.get(digest=ApiKey.digest_for(keys.write))
 
-    admin_client_.post(
+    superuser_client.post(
         reverse("admin:assistants_apikey_changelist"),
         {"action": "revoke_keys", "_selected_action": [str(key.pk)]},
     )

@@ -13,7 +13,8 @@ from django.urls import reverse
 from assistants import services
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion
-from tests.views.conftest import HTMX, PROMPT_V3, edit_data
+from tests.factories import edit_form
+from tests.views.conftest import HTMX, PROMPT_V3
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_the_form_opens_on_the_newest_version_and_remembers_it(editor_client, bl
 
 def test_saving_creates_a_draft_and_leaves_what_is_live_alone(editor_client, blog) -> None:
     before = snapshot(blog)
-    data = edit_data(
+    data = edit_form(
         blog,
         note="Warmer",
         **{
@@ -69,7 +70,7 @@ def test_saving_creates_a_draft_and_leaves_what_is_live_alone(editor_client, blo
 def test_defaults_the_assistant_never_set_are_not_written_into_the_draft(
     editor_client, blog
 ) -> None:
-    editor_client.post(url(blog), edit_data(blog, **{"ctx-temperature": "0.4"}))
+    editor_client.post(url(blog), edit_form(blog, **{"ctx-temperature": "0.4"}))
     context = Assistant.objects.get(pk=blog.pk).versions.get(version=4).context
     assert "style" not in context and "max_length" not in context
 
@@ -78,7 +79,7 @@ def test_an_invalid_value_answers_422_with_the_message_beside_its_field(
     editor_client, blog
 ) -> None:
     response = editor_client.post(
-        url(blog), edit_data(blog, **{"ctx-temperature": "5", "ctx-max_length": "0"})
+        url(blog), edit_form(blog, **{"ctx-temperature": "5", "ctx-max_length": "0"})
     )
     assert response.status_code == 422
     html = response.content.decode()
@@ -91,14 +92,14 @@ def test_an_invalid_value_answers_422_with_the_message_beside_its_field(
 
 
 def test_htmx_save_redirects_on_the_client_and_fires_version_saved(editor_client, blog) -> None:
-    response = editor_client.post(url(blog), edit_data(blog, note="via htmx"), **HTMX)
+    response = editor_client.post(url(blog), edit_form(blog, note="via htmx"), **HTMX)
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("assistants:assistant-detail", args=[blog.pk])
     assert json.loads(response["HX-Trigger"]) == {"version-saved": {}}
 
 
 def test_htmx_errors_come_back_as_the_form_partial(editor_client, blog) -> None:
-    response = editor_client.post(url(blog), edit_data(blog, name=""), **HTMX)
+    response = editor_client.post(url(blog), edit_form(blog, name=""), **HTMX)
     assert response.status_code == 422
     html = response.content.decode().lstrip()
     assert html.startswith('<div id="edit-form"') and "<html" not in html
@@ -116,7 +117,7 @@ def test_an_htmx_get_returns_the_form_partial(editor_client, blog) -> None:
 def test_a_save_based_on_an_outdated_version_shows_the_conflict_and_keeps_the_input(
     editor_client, blog, publisher
 ) -> None:
-    data = edit_data(
+    data = edit_form(
         blog,
         note="mine",
         **{"ctx-system_prompt": "My own prompt about {topic}.", "ctx-temperature": "1.1"},
@@ -159,7 +160,7 @@ def test_an_htmx_conflict_returns_the_form_partial_with_409(editor_client, blog,
         base_version=3,
         context={"temperature": 1.0},
     )
-    response = editor_client.post(url(blog), edit_data(blog, base_version=3), **HTMX)
+    response = editor_client.post(url(blog), edit_form(blog, base_version=3), **HTMX)
     assert response.status_code == 409
     assert response.content.decode().lstrip().startswith('<div id="edit-form"')
 
@@ -206,21 +207,21 @@ def test_the_validate_endpoint_answers_the_field_partial_with_its_error(
 ) -> None:
     endpoint = reverse("assistants:field-validate", args=["writer"])
     response = editor_client.post(
-        endpoint, {**edit_data(blog, **{"ctx-temperature": "5"}), "_field": "temperature"}, **HTMX
+        endpoint, {**edit_form(blog, **{"ctx-temperature": "5"}), "_field": "temperature"}, **HTMX
     )
     assert response.status_code == 422
     html = response.content.decode().lstrip()
     assert html.startswith('<div class="field field--number field--invalid" id="field-temperature"')
     assert "Must be at most 2 (got 5)." in html
     assert json.loads(response["HX-Trigger"]) == {"context-changed": {}}
-    ok = editor_client.post(endpoint, {**edit_data(blog), "_field": "temperature"}, **HTMX)
+    ok = editor_client.post(endpoint, {**edit_form(blog), "_field": "temperature"}, **HTMX)
     assert ok.status_code == 200 and "errors" not in ok.content.decode()
 
 
 def test_the_validate_endpoint_lists_and_judges_prompt_variables(editor_client, blog) -> None:
     endpoint = reverse("assistants:field-validate", args=["writer"])
     data = {
-        **edit_data(blog, **{"ctx-system_prompt": "About {topic} for {audience}"}),
+        **edit_form(blog, **{"ctx-system_prompt": "About {topic} for {audience}"}),
         "_field": "system_prompt",
     }
     html = editor_client.post(endpoint, data, **HTMX).content.decode()
@@ -259,7 +260,7 @@ def test_the_validate_endpoint_refuses_unknown_fields_and_graphs(editor_client) 
 
 def test_the_live_summary_compares_the_input_with_what_is_live(editor_client, blog) -> None:
     endpoint = reverse("assistants:assistant-changes", args=[blog.pk])
-    data = edit_data(
+    data = edit_form(
         blog,
         **{
             "ctx-model": "anthropic/claude-sonnet-4-5",
@@ -292,7 +293,7 @@ def test_values_not_in_the_schema_are_shown_and_must_be_dropped_to_save(editor_c
     QuerySet.update(versions, context=legacy)  # past the immutability guard: data from before
     html = editor_client.get(url(assistant)).content.decode()
     assert "not in the current schema" in html and "old_knob" in html
-    data = edit_data(assistant, **{"ctx-temperature": "0.4"})
+    data = edit_form(assistant, **{"ctx-temperature": "0.4"})
     refused = editor_client.post(url(assistant), data)
     assert refused.status_code == 422
     assert "Not a field of this graph&#x27;s schema." in refused.content.decode()
