@@ -203,7 +203,7 @@ def test_publish_moves_the_published_pointer_to_an_older_version(system_actor, b
 def test_publishing_an_unknown_version_is_a_loud_error(system_actor, blog_v1):
     with pytest.raises(services.VersionNotFound) as info:
         services.version_publish(actor=system_actor, assistant_id=blog_v1.pk, version=99)
-    assert str(info.value) == f"Version 99 not found for assistant {blog.pk}"
+    assert str(info.value) == f"Version 99 not found for assistant {blog_v1.pk}"
 
 
 def test_an_editor_may_save_drafts_but_not_publish(editor_actor, blog_v1):
