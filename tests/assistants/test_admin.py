@@ -22,7 +22,9 @@ def drafted(blog_v1, system_actor):
     return blog_v1
 
 
-def test_the_changelist_lists_assistants_and_searches_and_filters_by_graph(superuser_client, drafted):
+def test_the_changelist_lists_assistants_and_searches_and_filters_by_graph(
+    superuser_client, drafted
+):
     url = reverse("admin:assistants_assistant_changelist")
     page = superuser_client.get(url)
     assert page.status_code == 200
@@ -106,7 +108,9 @@ def test_the_graphs_pages_show_schemas_and_drawings(superuser_client):
     ).content.decode()
     assert "context_schema" in detail and "system_prompt" in detail and "x-template-kind" in detail
     assert "__start__" in detail  # the mermaid drawing
-    assert superuser_client.get(reverse("admin:graphs_graph_detail", args=["nope"])).status_code == 404
+    assert (
+        superuser_client.get(reverse("admin:graphs_graph_detail", args=["nope"])).status_code == 404
+    )
 
 
 @override_settings(STUDIO_GRAPHS_FILE=FIXTURES / "langgraph.json")

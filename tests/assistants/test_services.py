@@ -164,7 +164,10 @@ def test_a_save_based_on_an_outdated_version_raises_a_conflict_and_stores_nothin
     before = versions_snapshot(blog_v1.pk)
     with pytest.raises(services.VersionConflict) as info:
         services.version_save(
-            actor=system_actor, assistant_id=blog_v1.pk, base_version=1, context={"temperature": 0.1}
+            actor=system_actor,
+            assistant_id=blog_v1.pk,
+            base_version=1,
+            context={"temperature": 0.1},
         )
     assert (info.value.base_version, info.value.latest_version) == (1, 2)
     assert versions_snapshot(blog_v1.pk) == before
@@ -172,7 +175,9 @@ def test_a_save_based_on_an_outdated_version_raises_a_conflict_and_stores_nothin
 
 def test_an_invalid_context_on_save_stores_nothing(system_actor, blog_v1):
     with pytest.raises(ValidationError) as info:
-        services.version_save(actor=system_actor, assistant_id=blog_v1.pk, context={"max_length": 0})
+        services.version_save(
+            actor=system_actor, assistant_id=blog_v1.pk, context={"max_length": 0}
+        )
     assert list(info.value.error_dict) == ["max_length"]
     assert AssistantVersion.objects.filter(assistant=blog_v1).count() == 1
 
@@ -354,5 +359,7 @@ def test_publishing_over_a_draft_keeps_it_in_history_and_records_that_it_was_pas
     blog_v1.refresh_from_db()
     assert (blog_v1.version, blog_v1.has_draft) == (3, False)
     assert AssistantVersion.objects.get(assistant=blog_v1, version=2).note == "draft"
-    entry = AuditEntry.objects.filter(assistant_id=blog_v1.pk, action="version.saved", version=3).get()
+    entry = AuditEntry.objects.filter(
+        assistant_id=blog_v1.pk, action="version.saved", version=3
+    ).get()
     assert entry.payload["passed_over_drafts"] == [2]
