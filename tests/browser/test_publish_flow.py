@@ -14,6 +14,7 @@ from assistants import services
 from assistants.actors import Actor
 from assistants.models import Assistant
 from tests.browser.conftest import CHROMIUM
+from tests.factories import PROMPT_V1, PROMPT_V3
 
 if not Path(CHROMIUM).exists():
     pytest.skip(
@@ -24,49 +25,6 @@ if not Path(CHROMIUM).exists():
 from playwright.sync_api import expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PROMPT_V1 = "You are a thoughtful blog writer.\nWrite a {style} post about {topic}."
-PROMPT_V2 = (
-    "You are an expert blog writer.\nWrite a {style} post about {topic}.\nEnd with a takeaway."
-)
-PROMPT_V3 = PROMPT_V2 + "\nAdd a title."
-
-
-@pytest.fixture
-def blog(db) -> Assistant:
-    """Blog writer: v1, v2 (published), v3 (draft), as the demo has it."""
-    actor = Actor.system_actor()
-    assistant, _ = services.assistant_create(
-        actor=actor,
-        graph_id="writer",
-        name="Blog writer",
-        description="Writes blog posts.",
-        context={
-            "system_prompt": PROMPT_V1,
-            "model": "anthropic/claude-sonnet-4-5",
-            "temperature": 0.7,
-        },
-        note="First draft",
-    )
-    services.version_save(
-        actor=actor,
-        assistant_id=assistant.pk,
-        publish=True,
-        note="Developer audience",
-        context={
-            "system_prompt": PROMPT_V2,
-            "model": "anthropic/claude-sonnet-4-5",
-            "temperature": 0.6,
-        },
-    )
-    services.version_save(
-        actor=actor,
-        assistant_id=assistant.pk,
-        note="Try GPT-4o",
-        context={"system_prompt": PROMPT_V3, "model": "openai/gpt-4o", "temperature": 0.5},
-    )
-    assistant.refresh_from_db()
-    return assistant
 
 
 def detail_url(live_server, assistant: Assistant) -> str:
