@@ -99,11 +99,10 @@ def find_bad_text(value: Any) -> tuple[list[str | int], str] | None:
 
 
 class StrictCharField(serializers.CharField):
-    """A string, and only a string (DRF's CharField turns ``5`` into ``"5"``)."""
+    """A string, and only a string (DRF's CharField turns ``5`` into ``"5"``), of valid Unicode."""
 
     default_error_messages = {
         "invalid": "Must be a string.",
-        "nul": "Must not contain NUL (\\u0000) characters.",
         "surrogate": "Must be valid Unicode (no lone UTF-16 surrogates).",
     }
 
@@ -115,9 +114,9 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        problem = text_problem(data)
-        if problem:
-            self.fail(problem)
+        if text_problem(data) == "surrogate":
+            self.fail("surrogate")
+        # NUL: DRF's own validator refuses it ("Null characters are not allowed.").
         return super().to_internal_value(data)
 
 

@@ -42,6 +42,7 @@ from assistants.services.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from assistants.services.imports import ImportReport, assistants_import
 from assistants.services.rows import (
     copy_to_assistant,
     insert_assistant,
@@ -73,6 +74,7 @@ __all__ = [
     "ConfigContextConflict",
     "GraphNotFound",
     "GraphUnavailable",
+    "ImportReport",
     "ServiceError",
     "VersionConflict",
     "VersionNotFound",
@@ -81,6 +83,7 @@ __all__ = [
     "assistant_create",
     "assistant_delete",
     "assistant_duplicate",
+    "assistants_import",
     "audit_record",
     "check_context",
     "check_graph",
