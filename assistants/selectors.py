@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -16,7 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
-from assistants.models import Assistant, AssistantQuerySet, AssistantVersion, Publication
+from assistants.models import (
+    Assistant,
+    AssistantQuerySet,
+    AssistantVersion,
+    AuditEntry,
+    Publication,
+)
 from assistants.services.errors import AssistantNotFound
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "assistant_list",
     "assistant_versions",
     "graph_assistant_counts",
+    "passed_over_draft",
     "publication_history",
 ]
 
@@ -169,3 +178,59 @@ def graph_assistant_counts() -> dict[str, int]:
         .values_list("graph_id", "n")
     )
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def author_label(author: str | None) -> str:
+    """``"user:eddie"`` -> ``"eddie"``; API keys and the system keep their label."""
+    if not author:
+        return "—"
+    return author.removeprefix("user:")
+
+
+@dataclass(frozen=True)
+class PassedOverDraft:
+    """A draft that a newer live version was published over (an API ``PATCH``, typically).
+
+    ``base`` is the version that was live when the draft was written: the draft and the new live
+    version both start from it, which makes it the base of a three-way merge (a rebase).
+    """
+
+    draft: int
+    base: int
+    live: int
+    by: str
+    at: datetime
+
+
+#: Audit entries :func:`passed_over_draft` reads back at most (one query).
+PASSED_OVER_SCAN = 50
+
+
+def passed_over_draft(assistant: Assistant) -> PassedOverDraft | None:
+    """The draft the live version was published over, if no editor has acted since.
+
+    Read from the audit trail: the publishing save records the drafts it passed over. Any save
+    by an editor since (a draft, a restore, a rebase) means they have moved on; so does a new
+    draft. Saves that only publish (more API updates) keep the notice.
+    """
+    if assistant.has_draft:
+        return None
+    entries = AuditEntry.objects.filter(
+        assistant_id=assistant.pk, action__in=("version.saved", "version.restored")
+    ).order_by("-created_at", "-id")[:PASSED_OVER_SCAN]
+    for entry in entries:
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        if entry.action != "version.saved" or payload.get("base_version") is not None:
+            return None
+        if not payload.get("publish"):
+            return None
+        passed = [n for n in payload.get("passed_over_drafts") or [] if isinstance(n, int)]
+        if passed:
+            return PassedOverDraft(
+                draft=max(passed),
+                base=min(passed) - 1,
+                live=assistant.version,
+                by=author_label(entry.actor),
+                at=entry.created_at,
+            )
+    return None
