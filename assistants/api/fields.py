@@ -75,6 +75,11 @@ def text_problem(text: str) -> str | None:
     return "nul" if match.group() == "\x00" else "surrogate"
 
 
+def _shown(part: str | int) -> str:
+    """A path part for a message: lone surrogates written as ``\\udXXX`` (they cannot be sent)."""
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", str(part))
+
+
 def find_bad_text(value: Any) -> tuple[list[str | int], str] | None:
     """The path of the first key or string that :func:`text_problem` refuses, and the problem.
 
@@ -164,7 +169,7 @@ class JSONObjectField(serializers.Field):
         found = find_bad_text(data)
         if found is not None:
             where, problem = found
-            self.fail(problem, where=".".join(str(p) for p in where) or "a key")
+            self.fail(problem, where=".".join(_shown(p) for p in where) or "a key")
         return strip_reserved(data, self.reserved) if self.reserved else data
 
     def to_representation(self, value: Any) -> Any:

@@ -229,6 +229,18 @@ def _context_rules(
                 }
             )
     component["allOf"] = rules
+    context = component.get("properties", {}).get("context")
+    if context is not None:
+        context["description"] = (
+            "Static runtime context, judged by the graph's context schema (`context_schema` of "
+            "`GET /assistants/{assistant_id}/schemas`; 422 naming each field). "
+            + (
+                "Without `graph_id` the assistant's own graph judges it: this document can only "
+                "promise what every registered graph accepts."
+                if patch
+                else "The rules below give each graph's schema."
+            )
+        )
 
 
 # -- parameters ----------------------------------------------------------------------------------
