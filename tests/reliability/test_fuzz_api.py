@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -48,6 +49,32 @@ def fuzz_key(transactional_db) -> str:
     return raw
 
 
+def _refused_by_the_stored_graph(base_url: str, key: str, case, response) -> bool:
+    """Whether a PATCH's 422 is the one rule the document cannot state: the context is judged by
+    the graph of the stored assistant (its own, or the ``graph_id`` it moves to, carrying its old
+    context). Checked for real: the context that would be stored must fail that graph's schema."""
+    from jsonschema import Draft202012Validator
+
+    from assistants import services
+
+    body = case.body if isinstance(case.body, dict) else {}
+    errors = response.json().get("errors") or []
+    if not errors or any(e["loc"][:1] != ["context"] and e["loc"][:2] != ["config", "configurable"]
+                         for e in errors):  # fmt: skip
+        return False
+    headers = {"X-Api-Key": key}
+    assistant_id = case.path_parameters["assistant_id"]
+    stored = httpx.get(f"{base_url}/assistants/{assistant_id}", headers=headers).json()
+    graph = body.get("graph_id") or stored["graph_id"]
+    context = body.get("context") or (body.get("config") or {}).get("configurable")
+    if context is None:
+        context = stored["context"]
+    # The graph's own schema (not an assistant's: the graph's default assistant may have moved).
+    schema = dict(services.context_schema(services.graph_spec(graph), {}) or {})
+    schema.pop("required", None)
+    return not Draft202012Validator(schema).is_valid(context)
+
+
 def test_every_operation_answers_without_server_errors_and_as_documented(live_server, fuzz_key):
     # Driven by hand (not schemathesis' pytest plugin, which does not support this pytest): one
     # hypothesis run per operation, all failures collected so one report shows them all.
@@ -59,6 +86,20 @@ def test_every_operation_answers_without_server_errors_and_as_documented(live_se
     checks = all_checks()
     names = {check.__name__ for check in checks}
     assert {"positive_data_acceptance", "negative_data_rejection", "not_a_server_error"} <= names
+    [accepts_valid_data] = [c for c in checks if c.__name__ == "positive_data_acceptance"]
+
+    def positive_data_acceptance(ctx, response, case):
+        # As schemathesis' own, but knowing that a PATCH's context is judged by the graph of
+        # the assistant it patches: a 422 for that is checked against the stored state instead.
+        if (
+            case.method.upper() == "PATCH"
+            and response.status_code == 422
+            and _refused_by_the_stored_graph(live_server.url, fuzz_key, case, response)
+        ):
+            return None
+        return accepts_valid_data(ctx, response, case)
+
+    checks = [positive_data_acceptance if c is accepts_valid_data else c for c in checks]
     for operation in operations:
 
         @settings(
