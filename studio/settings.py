@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "assistants.api.schema.close_request_objects",
+        "assistants.api.schema.describe_accepted_values",
     ],
 }
 

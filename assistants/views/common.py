@@ -40,7 +40,8 @@ def actor_for(request: HtmxHttpRequest) -> Actor:
 
 
 def get_assistant(assistant_id: uuid.UUID) -> Assistant:
-    return get_object_or_404(Assistant, pk=assistant_id)
+    # The API's visibility rule too: an assistant of an unregistered graph is a 404.
+    return get_object_or_404(Assistant.objects.visible(), pk=assistant_id)
 
 
 def get_version(assistant: Assistant, number: int) -> AssistantVersion:
