@@ -87,6 +87,16 @@ def assistant_create(request: HtmxHttpRequest) -> HttpResponse:
     }
     if request.method == "GET" or only_rows or graph.error:
         return render_page(request, CREATE_TEMPLATE, page, partial="form")
+    return _create(request, graph_id, details, context_form, page)
+
+
+def _create(
+    request: HtmxHttpRequest,
+    graph_id: str,
+    details: AssistantDetailsForm,
+    context_form: ContextForm,
+    page: dict[str, Any],
+) -> HttpResponse:
     if details.is_valid() & context_form.is_valid():
         try:
             assistant, _ = services.assistant_create(

@@ -202,3 +202,27 @@ def test_viewers_get_403_and_anonymous_users_the_login_page(
 def test_the_wrong_method_gets_405(editor_client, passed_over) -> None:
     for method in ("put", "delete", "patch"):
         assert getattr(editor_client, method)(url(passed_over)).status_code == 405
+
+
+def test_a_graph_that_fails_to_load_disables_rebasing_as_it_disables_editing(
+    editor_client, db
+) -> None:
+    system = Actor.system_actor()
+    assistant, _ = services.assistant_create(actor=system, graph_id="broken", name="Stuck")
+    services.version_save(actor=system, assistant_id=assistant.pk, base_version=1, name="Draft")
+    key, _ = services.api_key_create(actor=system, name="integration")
+    services.version_save(
+        actor=Actor(api_key=key), assistant_id=assistant.pk, description="By the API", publish=True
+    )
+    before = snapshot(assistant)
+    detail = editor_client.get(reverse("assistants:assistant-detail", args=[assistant.pk]))
+    notice = detail.content.decode().split('id="passed-over"')[1].split("</div>")[0]
+    assert "published over the draft v2" in notice and url(assistant) not in notice
+    page = editor_client.get(url(assistant))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Rebasing is disabled" in html and "not_installed_yet" in html
+    assert "Save as a new draft" not in html
+    response = editor_client.post(url(assistant), {"draft": 2, "onto": 3})
+    assert response.status_code == 409
+    assert snapshot(assistant) == before
