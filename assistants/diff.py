@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import json
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -25,6 +24,8 @@ from typing import Any, Literal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from graphs.values import same_value, show_value
 
 __all__ = [
     "DIFF_BUDGET",
@@ -119,15 +120,6 @@ class DiffBudget:
         return self.spend(match_cost(a, b))
 
 
-def same_value(a: Any, b: Any) -> bool:
-    """Equal and of the same JSON type (1 and 1.0 are the same number; true is not 1)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if type(a) is not type(b) and not (isinstance(a, int | float) and isinstance(b, int | float)):
-        return False
-    return bool(a == b)
-
-
 @dataclass(frozen=True)
 class Change:
     """One dotted path of the diff; ``old``/``new`` are None when missing on that side."""
@@ -159,11 +151,11 @@ class Change:
 
     @property
     def old_text(self) -> str:
-        return show_value(self.old)
+        return show_value(self.old, style="block")
 
     @property
     def new_text(self) -> str:
-        return show_value(self.new)
+        return show_value(self.new, style="block")
 
     @cached_property
     def inline(self) -> SafeString:
@@ -176,15 +168,6 @@ class Change:
     @property
     def display_label(self) -> str:
         return self.label or self.path
-
-
-def show_value(value: Any) -> str:
-    """A stored value as the pages show it: text as is, anything else as indented JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def diff_configs(

@@ -107,7 +107,7 @@ class FieldMerge:
 
 
 def _text(value: Any) -> str:
-    return "" if value is MISSING else show_value(value)
+    return "" if value is MISSING else show_value(value, style="block")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,20 @@
-"""Read queries for the pages. Each returns a queryset (or rows) whose query count does not grow
-with the number of assistants or versions shown: the last change and its author come from a join
-on the newest version, never from one query per row."""
+"""Read queries for the pages (the API's searches are in :mod:`assistants.api.selectors`).
+
+Both read through one visibility rule, :meth:`AssistantQuerySet.visible` (assistants of registered
+graphs), and share :func:`assistant_get`. Each query here returns a queryset (or rows) whose query
+count does not grow with the number of assistants or versions shown: the last change and its
+author come from a join on the newest version, never from one query per row."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
@@ -20,9 +25,11 @@ from assistants.models import (
     AuditEntry,
     Publication,
 )
+from assistants.services.errors import AssistantNotFound
 
 __all__ = [
     "STATUS_CHOICES",
+    "assistant_get",
     "assistant_list",
     "assistant_versions",
     "graph_assistant_counts",
@@ -98,6 +105,17 @@ def _ordering(*, indexed: bool) -> list[Any]:
     return [changed.desc(), F("name").asc(), F("pk").asc()]
 
 
+def assistant_get(assistant_id: uuid.UUID | str) -> Assistant:
+    """One visible assistant (:meth:`AssistantQuerySet.visible`), for the pages and the API alike.
+
+    ``AssistantNotFound`` when there is none: unknown, malformed or of an unregistered graph.
+    """
+    try:
+        return Assistant.objects.visible().get(pk=assistant_id)
+    except (Assistant.DoesNotExist, ValidationError, ValueError):
+        raise AssistantNotFound(assistant_id) from None
+
+
 def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> QuerySet[Assistant]:
     """Assistants matching the filters, most recently changed first.
 
@@ -106,7 +124,7 @@ def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> 
     out, the list never shows them. An assistant always has its newest version (the services
     write both in one transaction), so the join loses no row.
     """
-    matches: Any = Assistant.objects.all()
+    matches: Any = Assistant.objects.visible()
     if query.strip():
         matches = matches.name_contains(query.strip())
     if graph_id:
