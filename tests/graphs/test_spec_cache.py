@@ -26,6 +26,9 @@ def test_nothing_is_kept_for_a_factory_or_a_failure(registry: Registry, agent: G
     values = iter([1, 2])
     assert factory.cached(("k",), lambda: next(values)) == 1
     assert factory.cached(("k",), lambda: next(values)) == 2  # built per config: computed again
+    # Unless the value is computed without a config (the factory built with none).
+    assert factory.cached(("free",), lambda: "first", config_free=True) == "first"
+    assert factory.cached(("free",), lambda: "again", config_free=True) == "first"
 
     def fail() -> int:
         raise ValueError("schema bug")
