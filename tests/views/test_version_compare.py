@@ -111,7 +111,7 @@ def test_a_prompt_whose_variables_changed_says_so_beside_its_diff(viewer_client,
         context={"system_prompt": "Write a post about {topic} for {audience}."},
     )
     html = viewer_client.get(url(assistant), {"a": 1, "b": 2}).content.decode()
-    card = html.split("changed field")[1].split("</article>")[0]
+    card = html.split(">System Prompt</h3>")[1].split("</article>")[0]
     assert "Variables changed:" in card
     assert '<ins><code class="var">{audience}</code></ins>' in card
     assert '<del><code class="var">{style}</code></del>' in card
