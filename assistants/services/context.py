@@ -28,18 +28,16 @@ def graph_spec(graph_id: str) -> GraphSpec:
 
 
 def context_schema(spec: GraphSpec, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The graph's context schema (None when it has none); ``GraphUnavailable`` if it cannot load.
-
-    Kept in the graph's one cache (:meth:`~graphs.registry.GraphSpec.cached`), under the key the
-    pages use; a factory is built with ``config`` each time.
-    """
+    """The graph's context schema (None when it has none); ``GraphUnavailable`` if it cannot load."""
     from graphs.schemas import graph_context_schema
 
+    def compute() -> dict[str, Any] | None:
+        return graph_context_schema(spec, config if spec.kind == "factory" else None)
+
     try:
-        return spec.cached(
-            ("context_schema",),
-            lambda: graph_context_schema(spec, config if spec.kind == "factory" else None),
-        )
+        # A compiled graph's schema is the same for every configuration: kept in the graph's
+        # cache. A factory's depends on the configuration it is built with: never kept.
+        return spec.cached(("context_schema",), compute)
     except GraphLoadError as exc:
         raise GraphUnavailable(f"{exc} Fix the graph before saving configurations for it.") from exc
 

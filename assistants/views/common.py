@@ -79,7 +79,9 @@ def graph_state(graph_id: str, *, variables: bool = False) -> GraphState:
     if spec.error:
         return GraphState(graph_id, spec=spec, error=spec.error)
     try:
-        schema = spec.cached(("context_schema",), lambda: graph_context_schema(spec))
+        schema = spec.cached(
+            ("context_schema",), lambda: graph_context_schema(spec), config_free=True
+        )
     except Exception as exc:  # a schema bug must not take the page down
         return GraphState(graph_id, spec=spec, error=f"The graph's schema cannot be read: {exc}")
     known = known_prompt_variables(spec) if variables else None

@@ -58,6 +58,9 @@ PAGE_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("assistants:assistant-edit",           "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:assistant-edit",           "POST", "drafted",   (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("assistants:assistant-changes",        "POST", None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
+    # No draft of the blog was passed over by an API update: editors get a loud 404, nothing else.
+    ("assistants:assistant-rebase",         "GET",  None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
+    ("assistants:assistant-rebase",         "POST", None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
     ("assistants:assistant-duplicate",      "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:assistant-duplicate",      "POST", "created",   (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("assistants:assistant-delete-confirm", "GET",  None,        (L,  403,   403,   403,   200, L,   L,   L,   403)),
@@ -86,6 +89,7 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:assistant-detail": [blog.pk],
         "assistants:assistant-edit": [blog.pk],
         "assistants:assistant-changes": [blog.pk],
+        "assistants:assistant-rebase": [blog.pk],
         "assistants:assistant-duplicate": [blog.pk],
         "assistants:assistant-delete-confirm": [blog.pk],
         "assistants:assistant-delete": [blog.pk],
