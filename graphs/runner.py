@@ -100,7 +100,21 @@ class _Recorder(BaseCallbackHandler):
     def __init__(self, put: Callable[[dict[str, Any]], None]) -> None:
         self.put = put
         self.started: dict[uuid.UUID, float] = {}
+        self.chains: dict[uuid.UUID, str] = {}
         self.failed_node: str = ""
+
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: uuid.UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        path = _node_path(metadata)
+        if path:
+            self.chains[run_id] = " › ".join(path)
 
     def on_chat_model_start(
         self,
@@ -158,9 +172,9 @@ class _Recorder(BaseCallbackHandler):
 
     def on_chain_error(self, error: BaseException, *, run_id: uuid.UUID, **kwargs: Any) -> None:
         # The innermost node fails first; its parents report the same error afterwards.
-        path = _node_path(kwargs.get("metadata"))
-        if path and not self.failed_node:
-            self.failed_node = " › ".join(path)
+        node = self.chains.get(run_id, "")
+        if node and not self.failed_node:
+            self.failed_node = node
 
     def _latency(self, run_id: uuid.UUID) -> int | None:
         start = self.started.pop(run_id, None)
