@@ -160,7 +160,14 @@ def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=[pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+        ),
+    ]
+)
 def worker_db(
     request: pytest.FixtureRequest, tmp_path: Path, django_db_blocker: Any
 ) -> Iterator[str]:
@@ -170,7 +177,6 @@ def worker_db(
     open). PostgreSQL: the test database itself, without the wrapping transaction.
     """
     if request.param == "postgresql":
-        request.getfixturevalue("transactional_db")
         from django.db import connection
 
         s = connection.settings_dict
