@@ -13,7 +13,11 @@ from graphs.runner import run_graph
 def run(graph_id: str, graph_input: Any, context: dict[str, Any] | None = None, **kw: Any):
     events: list[dict[str, Any]] = []
     outcome = run_graph(
-        get_registry().get(graph_id), graph_input=graph_input, context=context, emit=events.append, **kw
+        get_registry().get(graph_id),
+        graph_input=graph_input,
+        context=context,
+        emit=events.append,
+        **kw,
     )
     return outcome, events
 
@@ -33,7 +37,9 @@ def test_the_writer_runs_and_reports_steps_model_call_and_output() -> None:
     assert "Write a tweet about tide pools." in start["messages"][0]["content"]
     end = next(e for e in events if e["type"] == "model_end")
     assert end["call"] == start["call"]
-    assert end["usage"]["total_tokens"] == end["usage"]["input_tokens"] + end["usage"]["output_tokens"]
+    assert (
+        end["usage"]["total_tokens"] == end["usage"]["input_tokens"] + end["usage"]["output_tokens"]
+    )
     assert end["latency_ms"] >= 0
     assert outcome.usage == end["usage"]
     streamed = "".join(e["text"] for e in events if e["type"] == "token")
@@ -52,7 +58,9 @@ def test_the_offline_model_output_depends_on_prompt_model_and_temperature() -> N
         "model": run("writer", {"topic": "maps"}, {**base, "model": "openai/gpt-4o-mini"})[
             0
         ].output_text,
-        "temperature": run("writer", {"topic": "maps"}, {**base, "temperature": 1.9})[0].output_text,
+        "temperature": run("writer", {"topic": "maps"}, {**base, "temperature": 1.9})[
+            0
+        ].output_text,
     }
     assert len(set(texts.values())) == 4
     assert "- " in texts["prompt"] and "The following sets out the essentials." in texts["prompt"]
@@ -118,7 +126,10 @@ def test_tick_can_cancel_a_run() -> None:
     [
         ("Write a {style} about {topic} in one sentence.", lambda t: t.count(".") <= 2),
         ("Write a {style} about {topic}. Use all caps.", lambda t: "MAPS" in t),
-        ("Write a {style} about {topic}, under 12 words.", lambda t: len(t.split("\n\n")[0].split()) <= 12),
+        (
+            "Write a {style} about {topic}, under 12 words.",
+            lambda t: len(t.split("\n\n")[0].split()) <= 12,
+        ),
         ("Write a {style} about {topic}. Be enthusiastic!", lambda t: "This is exciting!" in t),
     ],
 )
