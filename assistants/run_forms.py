@@ -43,7 +43,9 @@ class RunVersionForm(forms.Form):
             .values_list("version", "note")[:MAX_CHOICES]
         )
         choices += [(str(n), f"v{n}" + (f": {note[:60]}" if note else "")) for n, note in older]
-        self.fields["version"].choices = choices
+        version_field = self.fields["version"]
+        assert isinstance(version_field, forms.ChoiceField)
+        version_field.choices = choices
         wanted = "draft" if initial_version == "draft" else initial_version
         if unsaved is not None:
             self.fields["version"].initial = UNSAVED

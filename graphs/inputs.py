@@ -37,8 +37,9 @@ class InputForm(ContextForm):
     """The input of one run. ``graph_input`` holds the cleaned input (valid forms only)."""
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, schema: Mapping[str, Any]) -> None:
-        schema = copy.deepcopy(dict(schema))
-        properties = schema.get("properties") or {}
+        own: dict[str, Any] = copy.deepcopy(dict(schema))
+        properties: dict[str, Any] = dict(own.get("properties") or {})
+        own["properties"] = properties
         self.messages = _is_message_list(properties.get(MESSAGES))
         if self.messages:
             properties[MESSAGES] = {
@@ -46,8 +47,8 @@ class InputForm(ContextForm):
                 "title": "Message",
                 "description": "What you say to the assistant.",
             }
-            schema["required"] = sorted({*schema.get("required", []), MESSAGES})
-        super().__init__(data, schema=schema, context=None)
+            own["required"] = sorted({*own.get("required", []), MESSAGES})
+        super().__init__(data, schema=own, context=None)
         self.prefix = "input"
         if self.messages:
             self.fields[MESSAGES].widget = forms.Textarea(attrs={"rows": 4})
