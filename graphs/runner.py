@@ -202,7 +202,9 @@ def _usage(raw: Any) -> dict[str, int] | None:
 
 
 def _describe(error: BaseException) -> str:
-    message = str(error).strip()
+    # LangGraph adds "During task with name ..." to errors raised in nodes; the run names the node.
+    lines = [line for line in str(error).splitlines() if not line.startswith("During task with")]
+    message = "\n".join(lines).strip()
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
