@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from assistants import services
 from assistants.actors import Actor
@@ -169,9 +170,7 @@ def run_rerun_view(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
         return redirect("assistants:run-detail", run_id=old.pk)
     url = reverse("assistants:run-detail", args=[run.pk])
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
+        return trigger_client_event(HttpResponseClientRedirect(url), "run-created")
     return redirect(url)
 
 
