@@ -24,12 +24,9 @@ from django.utils import timezone
 
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, Run, RunEvent
-from assistants.services import AssistantNotFound, ServiceError, VersionNotFound, check_context
-
-try:  # the audit helper's home once the services package is split
-    from assistants.services.audit import audit_record
-except ImportError:  # pragma: no cover - before that
-    from assistants.services import _audit as audit_record
+from assistants.services.audit import audit_record
+from assistants.services.context import check_context
+from assistants.services.errors import AssistantNotFound, ServiceError, VersionNotFound
 
 __all__ = [
     "RunLimitReached",

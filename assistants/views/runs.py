@@ -8,27 +8,26 @@ the run finishes) or a redirect to the run page otherwise, which shows progress 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from assistants import services
-from assistants.actors import Actor
 from assistants.models import Assistant, Run
 from assistants.run_forms import RunVersionForm
 from assistants.services.runs import run_cancel, run_rerun, runs_reap_lost
 from assistants.services.runs import run_create as start_run
-from assistants.views import HtmxHttpRequest, can_change, can_view, graph_state
+from assistants.views.common import actor_for, can_change, can_view, get_assistant, graph_state
 from assistants.views.run_display import run_display
 from graphs.forms import ContextForm
 from graphs.inputs import InputForm, input_schema
+from studio.htmx import HtmxHttpRequest, action_done, render_page
 
 RECENT_RUNS = 10
 
@@ -36,9 +35,8 @@ RECENT_RUNS = 10
 def _render(
     request: HtmxHttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    """``template`` as it is (the callers pick the partial for HTMX themselves)."""
+    return render_page(request, template, context, status=status)
 
 
 def _run(run_id: uuid.UUID) -> Run:
@@ -62,7 +60,7 @@ def _unsaved_context(request: HtmxHttpRequest, assistant: Assistant, schema: Any
 @require_http_methods(["GET", "POST"])
 @can_view
 def run_create(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
-    assistant = get_object_or_404(Assistant, pk=assistant_id)
+    assistant = get_assistant(assistant_id)
     if not request.user.has_perm("assistants.change_assistant"):  # type: ignore[union-attr]
         raise PermissionDenied("Only editors and publishers can run assistants.")
     graph = graph_state(assistant.graph_id)
@@ -74,7 +72,7 @@ def run_create(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRespons
     try:
         schema = input_schema(graph.spec)
     except Exception as exc:  # a broken input schema: say so instead of the form
-        graph.error = f"The graph's input schema cannot be read: {exc}"
+        page["graph"] = replace(graph, error=f"The graph's input schema cannot be read: {exc}")
         return _render(request, partial, page)
     from_edit = request.method == "POST" and request.POST.get("source") == "edit"
     unsaved: Any = None
@@ -95,7 +93,7 @@ def run_create(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRespons
     if version_form.is_valid() & input_form.is_valid():
         try:
             run = start_run(
-                actor=Actor(user=request.user),
+                actor=actor_for(request),
                 assistant_id=assistant.pk,
                 graph_input=input_form.graph_input,
                 **version_form.run_arguments(),
@@ -135,7 +133,7 @@ def run_detail(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
 @require_GET
 @can_view
 def run_list(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
-    assistant = get_object_or_404(Assistant, pk=assistant_id)
+    assistant = get_assistant(assistant_id)
     runs_reap_lost(assistant.runs.all())
     runs = assistant.runs.select_related("created_by").order_by("-created_at")[:RECENT_RUNS]
     template = "assistants/run_list.html"
@@ -148,7 +146,7 @@ def run_list(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
 def run_cancel_view(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
     run = _run(run_id)
     try:
-        run = run_cancel(actor=Actor(user=request.user), run_id=run.pk)
+        run = run_cancel(actor=actor_for(request), run_id=run.pk)
     except services.ServiceError as exc:
         messages.info(request, str(exc))
     if request.htmx:
@@ -161,7 +159,7 @@ def run_cancel_view(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse
 def run_rerun_view(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
     old = _run(run_id)
     try:
-        run = run_rerun(actor=Actor(user=request.user), run_id=old.pk)
+        run = run_rerun(actor=actor_for(request), run_id=old.pk)
     except ValidationError as exc:
         messages.error(request, _describe_errors(exc))
         return redirect("assistants:run-detail", run_id=old.pk)
@@ -169,9 +167,7 @@ def run_rerun_view(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("assistants:run-detail", run_id=old.pk)
     url = reverse("assistants:run-detail", args=[run.pk])
-    if request.htmx:
-        return trigger_client_event(HttpResponseClientRedirect(url), "run-created")
-    return redirect(url)
+    return action_done(request, url, "run-created")
 
 
 __all__ = ["run_cancel_view", "run_create", "run_detail", "run_list", "run_rerun_view"]
