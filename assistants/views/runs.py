@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -57,14 +57,54 @@ def _unsaved_context(request: HtmxHttpRequest, assistant: Assistant, schema: Any
     return form.context if form.is_valid() else form
 
 
+def _try_forms(
+    request: HtmxHttpRequest, assistant: Assistant, graph: Any, schema: dict[str, Any]
+) -> dict[str, Any]:
+    """The version and input forms; bound unless the edit page just sent its values over."""
+    from_edit = request.method == "POST" and request.POST.get("source") == "edit"
+    unsaved: Any = None
+    edit_errors = None
+    if from_edit:
+        unsaved = _unsaved_context(request, assistant, graph.schema)
+        if isinstance(unsaved, ContextForm):
+            edit_errors, unsaved = unsaved.errors, None
+    elif request.method == "POST":
+        unsaved = request.POST.get("unsaved_context") or None
+    data = request.POST if request.method == "POST" and not from_edit else None
+    return {
+        "edit_errors": edit_errors,
+        "version_form": RunVersionForm(
+            data, assistant=assistant, unsaved=unsaved, initial_version=request.GET.get("version")
+        ),
+        "input_form": InputForm(data, schema=schema),
+    }
+
+
+def _queue(request: HtmxHttpRequest, assistant: Assistant, page: dict[str, Any]) -> Run | None:
+    """Start the run the bound forms describe; None (errors on the forms) when they do not fit."""
+    version_form, input_form = page["version_form"], page["input_form"]
+    if not (version_form.is_valid() & input_form.is_valid()):
+        return None
+    try:
+        return start_run(
+            actor=actor_for(request),
+            assistant_id=assistant.pk,
+            graph_input=input_form.graph_input,
+            **version_form.run_arguments(),
+        )
+    except ValidationError as exc:
+        version_form.add_error(None, _describe_errors(exc))
+    except services.ServiceError as exc:  # the cap on active runs, a missing version
+        version_form.add_error(None, str(exc))
+    return None
+
+
 @require_http_methods(["GET", "POST"])
-@can_view
+@can_change
 def run_create(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
     assistant = get_assistant(assistant_id)
-    if not request.user.has_perm("assistants.change_assistant"):  # type: ignore[union-attr]
-        raise PermissionDenied("Only editors and publishers can run assistants.")
     graph = graph_state(assistant.graph_id)
-    page: dict[str, Any] = {"assistant": assistant, "graph": graph, "edit_errors": None}
+    page: dict[str, Any] = {"assistant": assistant, "graph": graph}
     template = "assistants/run_create.html"
     partial = f"{template}#try-panel" if request.htmx else template
     if graph.error:
@@ -74,41 +114,15 @@ def run_create(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRespons
     except Exception as exc:  # a broken input schema: say so instead of the form
         page["graph"] = replace(graph, error=f"The graph's input schema cannot be read: {exc}")
         return _render(request, partial, page)
-    from_edit = request.method == "POST" and request.POST.get("source") == "edit"
-    unsaved: Any = None
-    if from_edit:
-        unsaved = _unsaved_context(request, assistant, graph.schema)
-        if isinstance(unsaved, ContextForm):
-            page["edit_errors"], unsaved = unsaved.errors, None
-    elif request.method == "POST":
-        unsaved = request.POST.get("unsaved_context") or None
-    data = request.POST if request.method == "POST" and not from_edit else None
-    version_form = RunVersionForm(
-        data, assistant=assistant, unsaved=unsaved, initial_version=request.GET.get("version")
-    )
-    input_form = InputForm(data, schema=schema)
-    page |= {"version_form": version_form, "input_form": input_form}
-    if data is None:
+    page |= _try_forms(request, assistant, graph, schema)
+    if not page["version_form"].is_bound:
         return _render(request, partial, page)
-    if version_form.is_valid() & input_form.is_valid():
-        try:
-            run = start_run(
-                actor=actor_for(request),
-                assistant_id=assistant.pk,
-                graph_input=input_form.graph_input,
-                **version_form.run_arguments(),
-            )
-        except ValidationError as exc:
-            version_form.add_error(None, _describe_errors(exc))
-        except services.ServiceError as exc:  # the cap on active runs, a missing version
-            version_form.add_error(None, str(exc))
-        else:
-            if request.htmx:
-                return _render(
-                    request, "assistants/run_detail.html#run-live", run_display(run, request)
-                )
-            return redirect("assistants:run-detail", run_id=run.pk)
-    return _render(request, partial, page, status=422)
+    run = _queue(request, assistant, page)
+    if run is None:
+        return _render(request, partial, page, status=422)
+    if request.htmx:
+        return _render(request, "assistants/run_detail.html#run-live", run_display(run, request))
+    return redirect("assistants:run-detail", run_id=run.pk)
 
 
 def _describe_errors(exc: ValidationError) -> str:
