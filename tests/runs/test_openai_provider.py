@@ -86,6 +86,7 @@ def test_a_provider_timeout_ends_the_run_with_a_timeout_error(
 def test_without_a_key_a_graph_using_init_chat_model_fails_with_the_providers_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    pytest.importorskip("langchain.chat_models", reason="the fixture graph uses init_chat_model")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     outcome, _ = run("direct", {"topic": "tides"}, {})
     assert outcome.status == "failed"
@@ -97,6 +98,7 @@ def test_without_a_key_a_graph_using_init_chat_model_fails_with_the_providers_me
 def test_a_queued_run_is_answered_by_the_provider(
     openai_server: OpenAIServer, make_assistant: Any
 ) -> None:
+    pytest.importorskip("langchain.chat_models", reason="the fixture graph uses init_chat_model")
     assistant = make_assistant("direct", name="Direct")
     run_row = run_create(
         actor=Actor.system_actor(),
