@@ -12,7 +12,9 @@ import pytest
 
 from tests.factories import HTMX, PROMPT_V1, PROMPT_V2, PROMPT_V3, WRITER_GRAPHS, make_writer
 
-__all__ = ["HTMX", "PROMPT_V1", "PROMPT_V2", "PROMPT_V3", "make_writer"]
+__all__ = ["FIXTURES", "HTMX", "PROMPT_V1", "PROMPT_V2", "PROMPT_V3", "make_writer"]
+
+FIXTURES = WRITER_GRAPHS.parent
 
 
 @pytest.fixture
