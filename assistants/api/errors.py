@@ -21,13 +21,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from assistants import services
-from assistants.api.exceptions import ContextInvalid, InvalidAssistantId, PayloadTooLarge
+from assistants.api.exceptions import (
+    BodyInvalid,
+    ContextInvalid,
+    InvalidAssistantId,
+    PayloadTooLarge,
+)
 from graphs.registry import GraphLoadError, GraphNotFound
 from graphs.schemas import GraphDrawingUnsupported
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BodyInvalid",
     "ContextInvalid",
     "InvalidAssistantId",
     "PayloadTooLarge",
