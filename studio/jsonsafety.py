@@ -69,6 +69,11 @@ class JSONProblem:
     def as_error(self, prefix: Path = ()) -> dict[str, Any]:
         return {"loc": [*prefix, *(printable_key(part) for part in self.loc)], "msg": self.msg}
 
+    @property
+    def dotted(self) -> str:
+        """The path as ``a.b.0`` (empty for the value itself), safe to show."""
+        return ".".join(str(printable_key(part)) for part in self.loc)
+
 
 def string_problem(text: str, *, nul: bool = True) -> str | None:
     """Why ``text`` cannot be stored (a NUL, a lone surrogate), or None."""

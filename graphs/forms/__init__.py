@@ -42,6 +42,7 @@ from django.forms.boundfield import BoundField
 from django.http import QueryDict
 
 from graphs.validation import NON_FIELD, validate_context
+from studio.jsonsafety import depth_message, json_problems, max_depth
 
 __all__ = [
     "MODEL_CHOICES",
@@ -397,7 +398,17 @@ def _has_non_finite(value: Any) -> bool:
 
 class PrettyJSONField(forms.JSONField):
     def to_python(self, value: Any) -> Any:
-        result = super().to_python(value)
+        try:
+            result = super().to_python(value)
+        except RecursionError:
+            raise ValidationError(depth_message(max_depth()), code="invalid") from None
+        # NUL, lone surrogates ("\ud83d") and deep nesting: what no database stores or no reader
+        # survives, checked before anything walks the value recursively.
+        problems = json_problems(result)
+        if problems:
+            raise ValidationError(
+                [": ".join(filter(None, (p.dotted, p.msg))) for p in problems], code="invalid"
+            )
         if _has_non_finite(result):
             # Python's json reads NaN and Infinity, which are not JSON and no database stores.
             raise ValidationError(
@@ -824,6 +835,13 @@ class ContextForm(forms.Form):
         self.context = self._assemble(
             self.layout, cleaned, self.original, new=self.original is None
         )
+        problems = json_problems(self.context)  # e.g. a NUL typed into a list row or model id
+        if problems:
+            by_path: dict[str, list[str]] = {}
+            for problem in problems:
+                by_path.setdefault(problem.dotted or NON_FIELD, []).append(problem.msg)
+            self.add_schema_errors(ValidationError(by_path))
+            return cleaned
         schema = dict(self.schema)
         # Values are an overlay on the graph's defaults (as in services.check_context).
         schema.pop("required", None)
