@@ -17,6 +17,7 @@ decodes them with U+FFFD in their place, so search, pages and exports keep worki
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,10 @@ __all__ = [
     "DEFAULT_MAX_DEPTH",
     "JSONProblem",
     "TolerantJSONField",
-    "count_nodes",
+    "brackets_balance",
     "depth_message",
     "json_problems",
+    "json_size",
     "max_depth",
     "printable_key",
     "repair_surrogates",
@@ -92,6 +94,29 @@ def string_problem(text: str, *, nul: bool = True) -> str | None:
     return None
 
 
+#: A string (skipped), or a run of opening or of closing brackets.
+_BRACKET_RUNS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]+|[\]}]+')
+
+
+def brackets_balance(text: str) -> bool:
+    """Whether the brackets of ``text`` (outside strings) all close, never too early. Iterative.
+
+    For a body too deep for the JSON parser's recursion: balanced means JSON nested past any
+    limit (say so), unbalanced that it was never JSON (say that). Runs of brackets are taken
+    whole, so even 2 MB of them is quick.
+    """
+    depth = 0
+    for match in _BRACKET_RUNS.finditer(text):
+        run = match.group()
+        if run[0] in "[{":
+            depth += len(run)
+        elif run[0] in "]}":
+            depth -= len(run)
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def _children(item: dict[Any, Any] | list[Any]) -> Iterator[tuple[str | int, Any]]:
     return iter(item.items()) if isinstance(item, dict) else enumerate(item)
 
@@ -129,18 +154,25 @@ def json_problems(
     return problems[:MAX_PROBLEMS]
 
 
-def count_nodes(value: Any, *, stop_after: int | None = None) -> int:
-    """Keys, elements and scalars in ``value`` (a filter's size); stops counting past ``stop_after``."""
-    count = 1
+def json_size(value: Any, *, stop_after: int | None = None) -> int:
+    """Keys and array elements in ``value``, every level counted (a filter's size).
+
+    Stops counting once past ``stop_after``: a caller that only needs "too large?" never walks a
+    huge value in full.
+    """
+    size = 0
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, dict | list):
-            count += len(item) * (2 if isinstance(item, dict) else 1)  # a key is a node too
-            stack.extend(item.values() if isinstance(item, dict) else item)
-        if stop_after is not None and count > stop_after:
+        if isinstance(item, dict):
+            size += len(item)
+            stack.extend(child for child in item.values() if isinstance(child, dict | list))
+        elif isinstance(item, list):
+            size += len(item)
+            stack.extend(child for child in item if isinstance(child, dict | list))
+        if stop_after is not None and size > stop_after:
             break
-    return count
+    return size
 
 
 # -- reading rows stored before these checks -----------------------------------------------------

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from studio.jsonsafety import json_size
 
 __all__ = [
     "RESERVED_CONTEXT_KEYS",
@@ -19,6 +22,7 @@ __all__ = [
     "ConfigField",
     "JSONObjectField",
     "LowercaseChoiceField",
+    "MetadataFilterField",
     "StrictCharField",
     "StrictIntegerField",
     "find_nul",
@@ -61,19 +65,22 @@ def find_nul(value: Any) -> list[str | int] | None:
     on every database instead of a 500 on one of them. Iterative, so any depth the JSON parser
     accepted is fine here too.
     """
+    if isinstance(value, str):
+        return [] if "\x00" in value else None
     stack: list[tuple[list[str | int], Any]] = [([], value)]
     while stack:
         path, item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return path
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if "\x00" in key:
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            if isinstance(key, str) and "\x00" in key:
+                return [*path, key]
+            # Strings are looked at here and only containers are stacked: a path is built for
+            # each container, not for each of a long list's numbers.
+            if isinstance(child, str):
+                if "\x00" in child:
                     return [*path, key]
+            elif isinstance(child, dict | list):
                 stack.append(([*path, key], child))
-        elif isinstance(item, list):
-            stack.extend(([*path, index], child) for index, child in enumerate(item))
     return None
 
 
@@ -140,6 +147,28 @@ class JSONObjectField(serializers.Field):
 
     def to_representation(self, value: Any) -> Any:
         return value
+
+
+class MetadataFilterField(JSONObjectField):
+    """A containment filter: an object of at most ``STUDIO_MAX_FILTER_SIZE`` keys and elements.
+
+    Containment costs about (filter size x document size) per row, so an unbounded filter (60,000
+    keys, 100,000 array elements) kept the database busy for tens of seconds.
+    """
+
+    default_error_messages = {
+        **JSONObjectField.default_error_messages,
+        "too_large": (
+            "A filter may hold at most {limit} keys and array elements in all "
+            "(STUDIO_MAX_FILTER_SIZE); this one holds more."
+        ),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        limit = settings.STUDIO_MAX_FILTER_SIZE
+        if isinstance(data, dict) and json_size(data, stop_after=limit) > limit:
+            self.fail("too_large", limit=limit)  # first: nothing else walks a huge filter
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(

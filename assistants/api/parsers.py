@@ -18,7 +18,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 from assistants.api.exceptions import BodyInvalid, PayloadTooLarge
-from studio.jsonsafety import depth_message, json_problems, max_depth
+from studio.jsonsafety import brackets_balance, depth_message, json_problems, max_depth
 
 
 def body_limit() -> int | None:
@@ -50,7 +50,10 @@ class LimitedJSONParser(parsers.JSONParser):
             text = raw.decode(encoding)
             data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
         except RecursionError as exc:
-            # Thousands of levels: deeper than anything json_problems would let through anyway.
+            # Too deep for json's recursion (about a thousand levels): past any depth limit if
+            # the brackets close, otherwise not JSON at all.
+            if not brackets_balance(text):
+                raise ParseError("Invalid JSON in request body") from exc
             raise BodyInvalid([{"loc": [], "msg": depth_message(max_depth())}]) from exc
         except ValueError as exc:
             raise ParseError("Invalid JSON in request body") from exc
