@@ -65,7 +65,7 @@ def test_a_filter_past_the_size_limit_is_a_422_saying_so(api, blog, metadata):
         response = _post(api, path, {"metadata": metadata})
         assert response.status_code == 422, (path, response.content[:200])
         assert response.json()["errors"] == [{"loc": ["metadata"], "msg": LIMIT_MSG}]
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 5  # was 40 s and more (shared CI machines: slack)
 
 
 def test_a_filter_at_the_size_limit_is_served(api, blog):
@@ -97,7 +97,7 @@ def _slow_table(rows: int) -> None:
     """Assistants whose metadata holds a long array of objects: containment is slow on them."""
     wide = [{"a": j} for j in range(400)]
     Assistant.objects.bulk_create(
-        Assistant(graph_id="writer", name=f"wide {n}", metadata={"arr": wide, "n": n})
+        Assistant(graph_id="writer", name=f"wide <{n}>", metadata={"arr": wide, "n": n})
         for n in range(rows)
     )
 
@@ -123,8 +123,8 @@ def test_a_statement_past_the_time_limit_is_a_503_and_the_next_request_is_fine()
         "(STUDIO_QUERY_TIMEOUT_MS), which was stopped. Narrow it (a smaller filter or page)."
     }
     assert elapsed < 5
-    after = _post(api, "/assistants/search", {"metadata": {"n": 7}})
-    assert after.status_code == 200 and [a["name"] for a in after.json()] == ["wide 7"]
+    after = _post(api, "/assistants/search", {"name": "<77>", "graph_id": "writer"})
+    assert after.status_code == 200 and [a["name"] for a in after.json()] == ["wide <77>"]
     if connection.vendor == "postgresql":
         # the limit was for the API request only: the connection is back to the server's default
         with connection.cursor() as cursor:
