@@ -117,12 +117,13 @@ def _scratch_database(tmp_path: Path) -> Iterator[str]:
             pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_on_either_database(tmp_path_factory) -> Iterator[Served]:
     """gunicorn (2 workers) on a migrated scratch database of the vendor under test.
 
     Not the test database (SQLite's lives in this process's memory), so tests check results
-    through the API, which works the same on both. One server per test module.
+    through the API, which works the same on both. One server for the whole run: tests must not
+    depend on what others stored.
     """
     with _scratch_database(tmp_path_factory.mktemp("served")) as url:
         env = {
