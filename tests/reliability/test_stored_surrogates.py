@@ -112,3 +112,29 @@ def test_export_writes_every_old_row(old_row, tmp_path: Path):
     document = json.loads(target.read_text(encoding="utf-8"))
     (item,) = [a for a in document["assistants"] if a["assistant_id"] == str(old_row.pk)]
     assert item["versions"][0]["metadata"] == READ_BACK
+
+
+@pytest.mark.parametrize("depth", [100, 300, 450])
+def test_old_rows_nested_deeper_than_the_limit_still_read(api, old_row, make_user, depth, tmp_path):
+    # Older versions stored nesting up to about 475 levels before failing; reads must survive it.
+    deep = '{"a": ' * depth + '"x"' + "}" * depth
+    with connection.cursor() as cursor:
+        for table in (Assistant._meta.db_table, AssistantVersion._meta.db_table):
+            cursor.execute(
+                f"UPDATE {table} SET metadata = %s, context = %s WHERE assistant_id = %s",
+                [deep, '{"system_prompt": ' + deep + "}", old_row.pk.hex],
+            )
+    assert api.get(f"/assistants/{old_row.pk}").status_code == 200
+    assert api.post("/assistants/search", {"metadata": {"a": {"a": {}}}}, format="json").json()
+    assert api.post(f"/assistants/{old_row.pk}/versions", {}, format="json").status_code == 200
+    client = Client()
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    for url in [
+        reverse("assistants:assistant-detail", args=[old_row.pk]),
+        reverse("assistants:assistant-edit", args=[old_row.pk]),
+        reverse("assistants:version-detail", args=[old_row.pk, 1]),
+        reverse("assistants:version-compare", args=[old_row.pk]) + "?a=1&b=2",
+        reverse("admin:assistants_assistant_change", args=[old_row.pk]),
+    ]:
+        assert client.get(url).status_code == 200, url
+    call_command("export_assistants", "--output", str(tmp_path / "deep.json"))
