@@ -67,6 +67,8 @@ def find_nul(value: Any) -> list[str | int] | None:
     """
     if isinstance(value, str):
         return [] if "\x00" in value else None
+    if not isinstance(value, dict | list):
+        return None
     stack: list[tuple[list[str | int], Any]] = [([], value)]
     while stack:
         path, item = stack.pop()
