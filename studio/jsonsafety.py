@@ -1,13 +1,14 @@
-"""What every JSON value from a client must be before anything else sees it, and safe reads of old rows.
+"""What every JSON value from a client must be before anything else sees it; safe reads of old rows.
 
-A body is checked once, right after parsing (the API's parser, the pages' JSON fields), by one
-iterative walk, so no later step (validation, diff, rendering, JSONB search) meets a value that
-breaks it:
+A body is checked once, right after parsing (the API's parser, the pages' context form and JSON
+fields), by one iterative walk, so no later step (validation, diff, rendering, JSONB search)
+meets a value that breaks it:
 
 - every string and key is valid Unicode: a lone UTF-16 surrogate (``"\\ud83d"``) is accepted by
   Python's ``json`` but cannot be encoded as UTF-8, so SQLite stored it and then every read of
   the row failed, and PostgreSQL refused the write with a server error;
-- no string or key holds NUL (``\\u0000``), which PostgreSQL cannot store in ``jsonb`` or ``text``;
+- no string or key holds NUL (``\\u0000``), which PostgreSQL cannot store in ``jsonb`` or ``text``
+  (the API's fields already refuse it with their own error shape, so its parser skips this one);
 - nesting is at most ``STUDIO_MAX_JSON_DEPTH`` levels (the code that reads JSON recurses).
 
 Rows written before these checks may still hold lone surrogates (SQLite). :class:`TolerantJSONField`
