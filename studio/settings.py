@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "studio.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "studio.middleware.ChunkedBodyMiddleware",  # before anything reads a body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -140,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "assistants.startup.DefaultAssistantsMiddleware",
+    "studio.middleware.QueryTimeoutMiddleware",  # last: times the view's statements only
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -213,6 +215,19 @@ STUDIO_MODELS = DEFAULT_MODELS
 
 # Bodies above this size are refused with 413 (Django checks it when the body is read).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024)
+# JSON in a body nested deeper than this is refused (422); a metadata filter may hold at most
+# this many keys and array elements, all levels counted (422); an API statement is stopped after
+# this many milliseconds (503; 0: no limit).
+STUDIO_MAX_JSON_DEPTH = env_int("STUDIO_MAX_JSON_DEPTH", 64)
+STUDIO_MAX_FILTER_SIZE = env_int("STUDIO_MAX_FILTER_SIZE", 256)
+STUDIO_QUERY_TIMEOUT_MS = env_int("STUDIO_QUERY_TIMEOUT_MS", 5000)
+for _name, _value, _low in (
+    ("STUDIO_MAX_JSON_DEPTH", STUDIO_MAX_JSON_DEPTH, 2),
+    ("STUDIO_MAX_FILTER_SIZE", STUDIO_MAX_FILTER_SIZE, 1),
+    ("STUDIO_QUERY_TIMEOUT_MS", STUDIO_QUERY_TIMEOUT_MS, 0),
+):
+    if _value < _low:
+        raise ImproperlyConfigured(f"{_name}={_value} is below its minimum, {_low}.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
