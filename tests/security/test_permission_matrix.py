@@ -199,6 +199,9 @@ REFUSED = "refused"
 ADMIN_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     # what                                   method  effect       non-staff publisher, staff: norole viewer editor publisher, superuser
     ("admin:index",                           "GET",  None,        (AL,  200,     200,     200,     200,  200)),
+    # The graph pages follow /graphs/'s rule: the viewer role reads graphs, staff status alone does not.
+    ("admin:graphs_graph_list",               "GET",  None,        (AL,  403,     200,     200,     200,  200)),
+    ("admin:graphs_graph_detail",             "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:assistants_assistant_changelist", "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:assistants_assistant_change",     "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:publish_newest_version",          "POST", "published", (AL,  403,     REFUSED, REFUSED, DONE, DONE)),
@@ -456,6 +459,7 @@ def _admin_request(name: str, blog: Assistant) -> tuple[str, dict[str, Any]]:
             reverse("admin:assistants_assistant_delete", args=[blog.pk]),
             {"post": "yes"},
         ),
+        "admin:graphs_graph_detail": (reverse("admin:graphs_graph_detail", args=["writer"]), {}),
         "admin:revoke_keys": (
             reverse("admin:assistants_apikey_changelist"),
             {"action": "revoke_keys", "_selected_action": [str(key.pk)]},
