@@ -7,6 +7,7 @@ cannot understand, so a typo in a deployment fails at start-up instead of misbeh
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -16,6 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def env_str(name: str, default: str | None = None) -> str | None:
@@ -36,14 +38,22 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(
+    name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An integer; blank means the default. Outside ``minimum``..``maximum`` is an error."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is too small; use at least {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={raw!r} is too large; use at most {maximum}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -53,51 +63,179 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """Turn ``sqlite:///path`` or ``postgres://user:pass@host:port/name`` into a DATABASES entry."""
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (compared case-insensitively, returned as spelt in ``choices``)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+
+
+def env_file(name: str, default: Path) -> Path:
+    """A path to an existing file; blank means the default (which is not checked)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an existing file.")
+    return path
+
+
+def allowed_hosts(name: str, default: list[str]) -> list[str]:
+    """Host names as Django matches them: no scheme, path or port (``[::1]`` is one host)."""
+    hosts = env_list(name, default)
+    for host in hosts:
+        bracketed = host.startswith("[") and host.endswith("]")
+        if "/" in host or any(c.isspace() for c in host) or (":" in host and not bracketed):
+            raise ImproperlyConfigured(
+                f"{name} entry {host!r} is not a host name; give names like example.com, "
+                ".example.com (and subdomains), 127.0.0.1 or [::1], without scheme or port."
+            )
+    return hosts
+
+
+def trusted_origins(name: str, default: list[str]) -> list[str]:
+    """Origins as Django's CSRF check compares them: ``https://host[:port]``, nothing more."""
+    origins = env_list(name, default)
+    for origin in origins:
+        parts = urlparse(origin)
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.netloc
+            or parts.path not in {"", "/"}
+            or parts.params
+            or parts.query
+            or parts.fragment
+        ):
+            raise ImproperlyConfigured(
+                f"{name} entry {origin!r} is not an origin; use https://example.com "
+                "(scheme and host, an optional port, no path)."
+            )
+    return origins
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password, for error messages and logs."""
+    parts = urlparse(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _postgres_keywords() -> frozenset[str] | None:
+    """The connection options the installed libpq understands (None without psycopg)."""
+    try:
+        from psycopg import pq
+    except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite-only installs
+        return None
+    return frozenset(option.keyword.decode() for option in pq.Conninfo.get_defaults())
+
+
+def database_from_url(url: str, name: str = "DATABASE_URL") -> dict[str, object]:
+    """Turn ``sqlite:///path`` or ``postgres://user:pass@host:port/name`` into a DATABASES entry.
+
+    Anything the URL says that would be ignored or fail later (a port that is not a number, an
+    option libpq does not know, a host on a SQLite URL) is refused now, naming ``name``.
+    """
+    shown = _redacted(url)
+
+    def bad(why: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"{name}={shown!r} {why}")
+
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
+    if parsed.fragment or parsed.params:
+        raise bad("has a part after ';' or '#' that means nothing here.")
     if scheme == "sqlite":
         # sqlite:///relative/path or sqlite:////absolute/path; sqlite://:memory: for tests.
+        if parsed.netloc not in {"", ":memory:"}:
+            raise bad(
+                "has a host part; use sqlite:///relative/path or sqlite:////absolute/path "
+                "(three or four slashes)."
+            )
+        if parsed.query:
+            raise bad("has options; SQLite URLs take none.")
         path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
         if parsed.netloc == ":memory:" or path == ":memory:":
-            name: str | Path = ":memory:"
+            db_file: str | Path = ":memory:"
         else:
             if not path:
-                raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
-            name = Path(path) if Path(path).is_absolute() else BASE_DIR / path
+                raise bad("names no SQLite file.")
+            db_file = Path(path) if Path(path).is_absolute() else BASE_DIR / path
         # IMMEDIATE: a transaction takes the write lock when it starts, so concurrent writers wait
         # for each other (up to the timeout) instead of failing with "database is locked".
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name,
+            "NAME": db_file,
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         db_name = unquote(parsed.path.lstrip("/"))
         if not db_name:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database.")
-        options: dict[str, object] = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        conn_max_age = int(str(options.pop("conn_max_age", "0")))
+            raise bad("names no database.")
+        if "/" in db_name:
+            raise bad(f"names the database {db_name!r}; a database name has no '/'.")
+        try:
+            port = parsed.port
+        except ValueError:
+            raise bad("has a port that is not a number from 1 to 65535.") from None
+        if port == 0:
+            raise bad("has a port that is not a number from 1 to 65535.")
+        query = parse_qs(parsed.query, keep_blank_values=True, strict_parsing=False)
+        options: dict[str, object] = {}
+        known = _postgres_keywords()
+        in_url = {
+            "host": parsed.hostname,
+            "port": port,
+            "user": parsed.username,
+            "password": parsed.password,
+        }
+        for key, values in query.items():
+            if len(values) > 1:
+                raise bad(f"gives the option {key!r} more than once.")
+            if values[0] == "":
+                raise bad(f"gives the option {key!r} no value.")
+            if key == "conn_max_age":
+                continue
+            if key == "dbname" or in_url.get(key):
+                raise bad(f"gives {key!r} both in the URL and as an option.")
+            if known is not None and key not in known:
+                raise bad(f"has the option {key!r}, which PostgreSQL's client does not know.")
+            options[key] = values[0]
+        raw_age = query.get("conn_max_age", ["0"])[0]
+        try:
+            conn_max_age = int(raw_age)
+        except ValueError:
+            conn_max_age = -1
+        if conn_max_age < 0:
+            raise bad(
+                f"has conn_max_age={raw_age!r}; use a whole number of seconds (0 closes the "
+                "connection after each request)."
+            )
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,
             "USER": unquote(parsed.username or ""),
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
+            "PORT": str(port or ""),
             "CONN_MAX_AGE": conn_max_age,
             "OPTIONS": options,
             "TEST": {"NAME": f"test_{db_name}"},
         }
     raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:///path or postgres://..."
+        f"{name} scheme {scheme!r} is not supported; use sqlite:///path or postgres://..."
     )
 
 
 DEBUG = env_bool("DEBUG", default=False)
 
-_secret = env_str("SECRET_KEY")
+_secret = (env_str("SECRET_KEY") or "").strip()
 if not _secret:
     if not DEBUG and not env_bool("STUDIO_ALLOW_DEV_SECRET", default=False):
         raise ImproperlyConfigured(
@@ -106,8 +244,8 @@ if not _secret:
     _secret = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - DEBUG only
 SECRET_KEY: str = _secret
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+ALLOWED_HOSTS = allowed_hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = trusted_origins("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "studio.admin.StudioAdminConfig",
@@ -124,6 +262,7 @@ INSTALLED_APPS = [
     "template_partials",
     "graphs",
     "assistants",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +277,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "assistants.startup.DefaultAssistantsMiddleware",
+    # Last: turns a sign-in refused by the throttle into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -201,14 +342,47 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
+# -- Sign-in throttling (django-axes; the policy is in studio/login_throttle.py) ------------------
+# Failures of one account from one address, of one address (any account), of one account (any
+# address): each limit locks on its own; 0 turns the address or account limit off.
+STUDIO_LOGIN_FAILURE_LIMIT = env_int("STUDIO_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+STUDIO_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("STUDIO_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=0)
+STUDIO_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("STUDIO_LOGIN_ACCOUNT_FAILURE_LIMIT", 50, minimum=0)
+for _wider in ("STUDIO_LOGIN_ADDRESS_FAILURE_LIMIT", "STUDIO_LOGIN_ACCOUNT_FAILURE_LIMIT"):
+    if 0 < globals()[_wider] < STUDIO_LOGIN_FAILURE_LIMIT:
+        raise ImproperlyConfigured(
+            f"{_wider}={globals()[_wider]} is below STUDIO_LOGIN_FAILURE_LIMIT="
+            f"{STUDIO_LOGIN_FAILURE_LIMIT}; use 0 (off) or at least that."
+        )
+# A lock lifts this long after the last failure; 0: only an administrator lifts it.
+STUDIO_LOGIN_LOCKOUT_MINUTES = env_int("STUDIO_LOGIN_LOCKOUT_MINUTES", 15, minimum=0)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked client before the password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The database handler: counts shared by every worker and host (a local-memory cache is not).
+AXES_HANDLER = "studio.login_throttle.StudioAxesHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = STUDIO_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=STUDIO_LOGIN_LOCKOUT_MINUTES) if STUDIO_LOGIN_LOCKOUT_MINUTES else None
+)
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears that account's count from that address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts are not counted
+AXES_CLIENT_IP_CALLABLE = "studio.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "studio.login_throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail records lockouts; no table of every sign-in
+AXES_VERBOSE = False  # failures are still logged (warnings), without the start-up banner
+
 # The graphs this deployment serves, in LangGraph's langgraph.json format.
-STUDIO_GRAPHS_FILE = Path(env_str("STUDIO_GRAPHS_FILE") or BASE_DIR / "langgraph.json")
+STUDIO_GRAPHS_FILE = env_file("STUDIO_GRAPHS_FILE", BASE_DIR / "langgraph.json")
 # Create each graph's default assistant when the app starts serving (off for management commands
 # that must not touch the database, and in tests that want an empty table).
 STUDIO_SYNC_DEFAULT_ASSISTANTS = env_bool("STUDIO_SYNC_DEFAULT_ASSISTANTS", default=True)
 
 # Bodies above this size are refused with 413 (Django checks it when the body is read).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -255,20 +429,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from <body hx-headers>, never from the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Read whether or not DEBUG is on, so a typo fails in development too, not first in production.
+_session_cookie_secure = env_bool("SESSION_COOKIE_SECURE", default=True)
+_csrf_cookie_secure = env_bool("CSRF_COOKIE_SECURE", default=True)
+_ssl_redirect = env_bool("SECURE_SSL_REDIRECT", default=False)
+_hsts_seconds = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+_hsts_subdomains = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+_hsts_preload = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind a proxy that sets X-Forwarded-Proto and appends the client to X-Forwarded-For itself;
+# otherwise clients could fake both. Sign-in throttling reads the client address the same way.
+STUDIO_BEHIND_PROXY = env_bool("STUDIO_BEHIND_PROXY", default=False)
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    if env_bool("STUDIO_BEHIND_PROXY", default=False):
-        # Only behind a proxy that sets X-Forwarded-Proto itself; otherwise clients could fake it.
+    SESSION_COOKIE_SECURE = _session_cookie_secure
+    CSRF_COOKIE_SECURE = _csrf_cookie_secure
+    SECURE_SSL_REDIRECT = _ssl_redirect
+    SECURE_HSTS_SECONDS = _hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _hsts_subdomains
+    SECURE_HSTS_PRELOAD = _hsts_preload
+    if STUDIO_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", _LOG_LEVELS)},
 }
