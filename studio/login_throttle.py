@@ -51,7 +51,7 @@ class Rule:
 
 ACCOUNT_ADDRESS = Rule(
     "account_address",
-    "STUDIO_LOGIN_FAILURE_LIMIT",
+    "AXES_FAILURE_LIMIT",  # = STUDIO_LOGIN_FAILURE_LIMIT; axes itself counts this pair
     None,
     "Too many failed sign-ins for this account from your address.",
 )
@@ -117,12 +117,12 @@ class StudioAxesHandler(AxesDatabaseHandler):
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or refused_during_lock:
             return
-        if request.axes_locked_out:
-            rule: Rule | None = ACCOUNT_ADDRESS
-        else:
-            rule = self.reached(request, credentials)
-            if rule is None:
+        rule = ACCOUNT_ADDRESS
+        if not request.axes_locked_out:
+            wider = self.reached(request, credentials)
+            if wider is None:
                 return
+            rule = wider
             request.axes_locked_out = True
             request.axes_credentials = credentials
             user_locked_out.send(
@@ -131,7 +131,6 @@ class StudioAxesHandler(AxesDatabaseHandler):
                 username=get_client_username(request, credentials),
                 ip_address=request.axes_ip_address,
             )
-        assert rule is not None
         request.studio_lockout_rule = rule
         security.login_lockout_record(
             username=get_client_username(request, credentials),

@@ -168,6 +168,8 @@ AXES_CLIENT_IP_CALLABLE = "studio.login_throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "studio.login_throttle.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_DISABLE_ACCESS_LOG = True  # the audit trail records lockouts; no table of every sign-in
+# Masked in the stored form data of failed attempts (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_VERBOSE = False  # failures are still logged (warnings), without the start-up banner
 
 # The graphs this deployment serves, in LangGraph's langgraph.json format.

@@ -290,3 +290,25 @@ def test_staff_without_a_role_cannot_see_or_lift_locks(make_user, alice) -> None
     staff.force_login(make_user("helpdesk", is_staff=True))
     assert staff.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
     assert AccessAttempt.objects.count() == 1
+
+
+def test_the_lockout_shows_in_the_admins_audit_trail(alice, admin_client_) -> None:
+    fail("login", "alice", 5)
+    entry = AuditEntry.objects.get(action=LOGIN_LOCKED_OUT)
+    listing = admin_client_.get(reverse("admin:assistants_auditentry_changelist"))
+    assert listing.status_code == 200 and LOGIN_LOCKED_OUT in listing.content.decode()
+    detail = admin_client_.get(reverse("admin:assistants_auditentry_change", args=[entry.pk]))
+    assert detail.status_code == 200 and "account_address" in detail.content.decode()
+
+
+def test_stored_attempts_keep_neither_the_password_nor_the_csrf_token(alice) -> None:
+    client = Client()
+    client.get(reverse("login"))
+    token = client.cookies["csrftoken"].value
+    client.post(
+        reverse("login"),
+        {"username": "alice", "password": "my-secret-guess", "csrfmiddlewaretoken": token},
+        REMOTE_ADDR=ATTACKER,
+    )
+    stored = AccessAttempt.objects.get().post_data
+    assert "my-secret-guess" not in stored and token not in stored
