@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from graphs.known_models import DEFAULT_MODELS
 from studio.env import (  # noqa: F401 - env_list and env_str are for the blocks below too
     BASE_DIR,
     allowed_hosts,
@@ -177,6 +178,8 @@ STUDIO_GRAPHS_FILE = env_file("STUDIO_GRAPHS_FILE", BASE_DIR / "langgraph.json")
 # Create each graph's default assistant when the app starts serving (off for management commands
 # that must not touch the database, and in tests that want an empty table).
 STUDIO_SYNC_DEFAULT_ASSISTANTS = env_bool("STUDIO_SYNC_DEFAULT_ASSISTANTS", default=True)
+# The model picker's list: {"Group label": ["provider/model-name", ...]} (others: "Other…").
+STUDIO_MODELS = DEFAULT_MODELS
 
 # Bodies above this size are refused with 413 (Django checks it when the body is read).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
