@@ -68,6 +68,10 @@ PAGE_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("assistants:version-publish",          "POST", "published", (L,  403,   403,   403,   302, L,   L,   L,   403)),
     ("assistants:version-restore-confirm",  "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:version-restore",          "POST", "restored",  (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    # The blog has no draft passed over by a newer live version: those who may rebase get 404
+    # (test_the_rebase_page_with_a_passed_over_draft covers the page itself).
+    ("assistants:assistant-rebase",         "GET",  None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
+    ("assistants:assistant-rebase",         "POST", None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
     ("graphs:graph-list",                   "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     ("graphs:graph-detail",                 "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     # The project's own routes (studio/urls.py): public documents, sign-in, and the admin
@@ -95,6 +99,7 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:version-publish": [blog.pk, 3],
         "assistants:version-restore-confirm": [blog.pk, 1],
         "assistants:version-restore": [blog.pk, 1],
+        "assistants:assistant-rebase": [blog.pk],
         "graphs:graph-detail": ["writer"],
     }
     return reverse(name, args=args.get(name, []))
@@ -520,3 +525,22 @@ def test_signing_in_never_redirects_to_another_site(editor, next_url) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [("norole", 403), ("viewer", 403), ("editor", 200), ("publisher", 200), ("write_key", LOGIN)],
+)
+def test_the_rebase_page_with_a_passed_over_draft(client_as, blog, principal, expected) -> None:
+    from assistants.actors import Actor
+    from assistants.services import version_save
+
+    version_save(  # an integration publishes v4 over the draft v3
+        actor=Actor.system_actor(), assistant_id=blog.pk, name="Blog writer (API)", publish=True
+    )
+    url = reverse("assistants:assistant-rebase", args=[blog.pk])
+    response = client_as(principal).get(url)
+    if expected == LOGIN:
+        _assert_login_redirect(response, url, reverse("login"))
+    else:
+        assert response.status_code == expected
