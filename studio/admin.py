@@ -90,3 +90,37 @@ def _kind(spec: Any) -> str:
 
 class StudioAdminConfig(AdminConfig):
     default_site = "studio.admin.StudioAdminSite"
+
+    def ready(self) -> None:
+        super().ready()  # registers every app's admin, axes' sign-in failures included
+        _audit_unlocks_in_the_admin()
+
+
+def _audit_unlocks_in_the_admin() -> None:
+    """Deleting sign-in failures in the admin unlocks; the audit trail records who did it."""
+    from axes.admin import AccessAttemptAdmin
+    from axes.models import AccessAttempt
+    from django.db.models import QuerySet
+
+    from assistants.actors import Actor
+    from assistants.services import security
+
+    class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+        def delete_model(self, request: HttpRequest, obj: Any) -> None:
+            super().delete_model(request, obj)
+            security.login_unlock_record(
+                actor=Actor(user=request.user),
+                clients=[(obj.username, obj.ip_address)],
+                how="admin",
+            )
+
+        def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+            clients = list(queryset.values_list("username", "ip_address"))
+            super().delete_queryset(request, queryset)
+            security.login_unlock_record(
+                actor=Actor(user=request.user), clients=clients, how="admin"
+            )
+
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AuditedAccessAttemptAdmin)

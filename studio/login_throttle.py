@@ -33,11 +33,12 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from assistants.actors import Actor
 from assistants.services import security
 
 
@@ -141,6 +142,29 @@ class StudioAxesHandler(AxesDatabaseHandler):
             path=request.axes_path_info,
             lockout_minutes=lockout_minutes(request),
         )
+
+    def reset_attempts(
+        self,
+        *,
+        ip_address: str | None = None,
+        username: str | None = None,
+        ip_or_username: bool = False,
+    ) -> int:
+        """What the axes_reset commands call: remove the failures, and audit the unlock."""
+        attempts = AccessAttempt.objects.all()
+        if ip_or_username:
+            attempts = attempts.filter(Q(ip_address=ip_address) | Q(username=username))
+        else:
+            if ip_address:
+                attempts = attempts.filter(ip_address=ip_address)
+            if username:
+                attempts = attempts.filter(username=username)
+        clients = list(attempts.values_list("username", "ip_address"))
+        count = super().reset_attempts(
+            ip_address=ip_address, username=username, ip_or_username=ip_or_username
+        )
+        security.login_unlock_record(actor=Actor.system_actor(), clients=clients, how="command")
+        return count
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assistants.models import AuditEntry
-from assistants.services.security import LOGIN_LOCKED_OUT
+from assistants.services.security import LOGIN_LOCKED_OUT, LOGIN_UNLOCKED
 
 from .conftest import PASSWORD
 
@@ -282,6 +282,37 @@ def test_an_administrator_unlocks_in_the_admin(alice, admin_client_) -> None:
     assert response.status_code == 302
     client, response = sign_in("admin:login", "alice", PASSWORD)
     assert response.status_code == 302 and signed_in(client)
+    unlock = AuditEntry.objects.get(action=LOGIN_UNLOCKED)
+    assert (unlock.actor, unlock.actor_user.username) == ("user:root", "root")
+    assert unlock.payload == {
+        "usernames": ["alice"],
+        "addresses": [ATTACKER],
+        "attempts_removed": 1,
+        "how": "admin",
+    }
+
+
+def test_an_unlock_by_command_is_audited_and_a_command_that_removes_nothing_is_not(alice) -> None:
+    fail("login", "alice", 5)
+    fail("login", "bob", 2, address=OFFICE)
+    call_command("axes_reset_username", "nobody", stdout=io.StringIO())
+    assert not AuditEntry.objects.filter(action=LOGIN_UNLOCKED).exists()
+    call_command("axes_reset", stdout=io.StringIO())
+    unlock = AuditEntry.objects.get(action=LOGIN_UNLOCKED)
+    assert unlock.actor == "system" and unlock.payload == {
+        "usernames": ["alice", "bob"],
+        "addresses": sorted([ATTACKER, OFFICE]),
+        "attempts_removed": 2,
+        "how": "command",
+    }
+
+
+def test_deleting_one_attempt_from_its_admin_page_is_audited(alice, admin_client_) -> None:
+    fail("login", "alice", 5)
+    attempt = AccessAttempt.objects.get()
+    url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
+    assert admin_client_.post(url, {"post": "yes"}).status_code == 302
+    assert AuditEntry.objects.get(action=LOGIN_UNLOCKED).payload["usernames"] == ["alice"]
 
 
 def test_staff_without_a_role_cannot_see_or_lift_locks(make_user, alice) -> None:
