@@ -121,6 +121,7 @@ def assistant_duplicate(
             # The copy's first version is live: copying an unpublished draft would publish it.
             raise PermissionDenied("You may not publish this draft by copying it.")
         fields = version_fields(row)
+    check_graph(graph_id=fields["graph_id"], config=fields["config"])  # as for a new assistant
     fields["name"] = name or f"{fields['name']} (copy)"
     fields["metadata"].pop("created_by", None)
     with transaction.atomic():

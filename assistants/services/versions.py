@@ -158,6 +158,7 @@ def version_restore(
     source = assistant.versions.filter(version=version).first()
     if source is None:
         raise VersionNotFound(assistant.assistant_id, version)
+    check_graph(graph_id=source.graph_id, config=source.config)  # nothing new for a broken graph
     new = new_version(
         assistant=assistant,
         actor=actor,
