@@ -78,3 +78,7 @@ def _kind(spec: Any) -> str:
 
 class StudioAdminConfig(AdminConfig):
     default_site = "studio.admin.StudioAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from studio import staticfiles  # noqa: F401  (registers the collectstatic deploy check)

@@ -53,6 +53,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _conn_max_age(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"conn_max_age={raw!r} in DATABASE_URL is not an integer."
+        ) from None
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """Turn ``sqlite:///path`` or ``postgres://user:pass@host:port/name`` into a DATABASES entry."""
     parsed = urlparse(url)
@@ -78,7 +87,8 @@ def database_from_url(url: str) -> dict[str, object]:
         if not db_name:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database.")
         options: dict[str, object] = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        conn_max_age = int(str(options.pop("conn_max_age", "0")))
+        # ``?conn_max_age=N`` in the URL wins over the CONN_MAX_AGE variable (see below).
+        conn_max_age = options.pop("conn_max_age", None)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,
@@ -86,7 +96,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": conn_max_age,
+            **({"CONN_MAX_AGE": _conn_max_age(str(conn_max_age))} if conn_max_age else {}),
             "OPTIONS": options,
             "TEST": {"NAME": f"test_{db_name}"},
         }
@@ -163,6 +173,13 @@ ASGI_APPLICATION = "studio.asgi.application"
 DATA_DIR = BASE_DIR / "data"
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'studio.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# -- persistent connections (perf) --------------------------------------------------------------
+# Connections are kept between requests (opening one costs a few ms on PostgreSQL) and checked
+# before reuse, so a restarted database costs one failed ping, not a 500. CONN_MAX_AGE=0 closes
+# each connection after its request; ``?conn_max_age=N`` in DATABASE_URL overrides both.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
+# -- end persistent connections ------------------------------------------------------------------
 if (
     str(DATABASES["default"]["ENGINE"]).endswith("sqlite3")
     and DATABASES["default"]["NAME"] != ":memory:"
@@ -185,17 +202,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# -- static files (perf) -------------------------------------------------------------------------
+STATIC_ROOT = Path(env_str("STUDIO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+_STATIC_MANIFEST = env_bool("STUDIO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files (run collectstatic) in production; plain files in development
-        # and tests, which run without collectstatic.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("STUDIO_STATIC_MANIFEST", default=not DEBUG)
+        # and tests, which run without collectstatic. Without a manifest (collectstatic forgotten)
+        # pages still work: plain names, served by WhiteNoise from the source folders.
+        "BACKEND": "studio.staticfiles.FallbackManifestStorage"
+        if _STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = env_bool(
+    "WHITENOISE_USE_FINDERS",
+    default=DEBUG or not (STATIC_ROOT / "staticfiles.json").exists(),
+)
+# -- end static files ----------------------------------------------------------------------------
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
