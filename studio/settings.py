@@ -180,6 +180,24 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
 # -- end persistent connections ------------------------------------------------------------------
+
+# -- shared cache (perf) -------------------------------------------------------------------------
+# With REDIS_URL, API keys and rendered assistants are cached in Redis with exact invalidation
+# (assistants/api/cache.py); without it nothing is cached, and every read goes to the database.
+# Short socket timeouts: an unreachable Redis costs a request at most this, then the cache is
+# skipped for a few seconds (requests are served from the database meanwhile).
+_REDIS_URL = env_str("REDIS_URL")
+CACHES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if _REDIS_URL:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+STUDIO_API_CACHE: str | None = "shared" if _REDIS_URL else None
+# -- end shared cache ----------------------------------------------------------------------------
 if (
     str(DATABASES["default"]["ENGINE"]).endswith("sqlite3")
     and DATABASES["default"]["NAME"] != ":memory:"
