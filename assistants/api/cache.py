@@ -45,6 +45,8 @@ from django.core.cache import BaseCache, caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 logger = logging.getLogger(__name__)
 
@@ -285,3 +287,32 @@ def list_response(request: HttpRequest, items: list[dict[str, Any]]) -> HttpResp
     from assistants.api.renderers import FastJSONRenderer
 
     return json_response(request, FastJSONRenderer().render(items))
+
+
+# -- OpenAPI description of the validators (used by the views' schemas) ----------------------------
+
+OPENAPI_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier response: 304 without a body if it is still current.",
+    ),
+    OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="Validator of this response's body (changes whenever the body would).",
+    ),
+    OpenApiParameter(
+        "Cache-Control",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="`no-cache`: a client may keep the response but revalidates it every time.",
+    ),
+]
+OPENAPI_NOT_MODIFIED = {
+    304: OpenApiResponse(description="The client's copy (`If-None-Match`) is current; no body.")
+}

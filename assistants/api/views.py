@@ -189,8 +189,12 @@ class AssistantViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="assistants_get",
         summary="Get an assistant",
-        parameters=[ASSISTANT_ID],
-        responses={200: AssistantSerializer, **_errors(*_READ_ERRORS)},
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
+        responses={
+            200: AssistantSerializer,
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(*_READ_ERRORS),
+        },
     )
     def retrieve(self, request: Request, assistant_id: str) -> HttpResponse:
         # Rendered once per change (shared cache), with an ETag: see assistants/api/cache.py.
@@ -291,9 +295,13 @@ class AssistantViewSet(viewsets.ViewSet):
             "assistant is a 404. **We differ**: a filter that matches nothing (or an offset past "
             "the end) gives `[]`, where LangGraph Server answers 404."
         ),
-        parameters=[ASSISTANT_ID],
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
         request=AssistantVersionsSearchSerializer,
-        responses={200: AssistantVersionSerializer(many=True), **_errors(404, *_BODY_ERRORS)},
+        responses={
+            200: AssistantVersionSerializer(many=True),
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(404, *_BODY_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], read_only_action=True)
     def versions(self, request: Request, assistant_id: str) -> HttpResponse:
