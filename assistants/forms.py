@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from assistants.merge import FieldMerge
 from assistants.selectors import STATUS_CHOICES
 
 
@@ -62,3 +63,43 @@ class DuplicateForm(forms.Form):
         super().__init__(*args, **kwargs)
         version = cast(forms.ChoiceField, self.fields["version"])
         version.choices = [("", "The published version"), *versions]
+
+
+class RebaseForm(forms.Form):
+    """The editor's choice for every field both sides changed, and the state it was made on.
+
+    ``draft`` and ``onto`` say which versions the page showed: if the live version moved since,
+    the choices were made on something else and the rebase is refused (409).
+    """
+
+    draft = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    onto = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=500,
+        help_text="A short note for the history (default: “Draft vN rebased onto vM”).",
+    )
+
+    def __init__(
+        self, *args: Any, conflicts: list[FieldMerge], draft: int, onto: int, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflicts = conflicts
+        self.fields["draft"].initial = draft
+        self.fields["onto"].initial = onto
+        for index, conflict in enumerate(conflicts):
+            self.fields[f"pick-{index}"] = forms.ChoiceField(
+                label=conflict.display_label,
+                choices=[("ours", f"Keep your draft’s (v{draft})"), ("theirs", f"Take v{onto}’s")],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose which value to keep."},
+            )
+
+    def picks(self) -> list[tuple[FieldMerge, forms.BoundField]]:
+        """Each conflict with its choice, for the template."""
+        return [(c, self[f"pick-{i}"]) for i, c in enumerate(self.conflicts)]
+
+    def choices(self) -> dict[str, str]:
+        """Dotted path -> "ours" or "theirs" (after ``is_valid()``)."""
+        return {c.path: self.cleaned_data[f"pick-{i}"] for i, c in enumerate(self.conflicts)}

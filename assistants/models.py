@@ -21,6 +21,16 @@ class ImmutableVersionError(Exception):
 
 
 class AssistantQuerySet(models.QuerySet["Assistant"]):
+    def visible(self) -> AssistantQuerySet:
+        """What pages and API show: assistants of the graphs this deployment registers.
+
+        An assistant whose graph left ``langgraph.json`` is hidden (LangGraph's graph allowlist)
+        until the graph comes back; only the admin lists it, so a developer can delete it.
+        """
+        from graphs.registry import get_registry
+
+        return self.filter(graph_id__in=get_registry().graph_ids())
+
     def for_graph(self, graph_id: str) -> AssistantQuerySet:
         return self.filter(graph_id=graph_id)
 

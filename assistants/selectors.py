@@ -1,23 +1,39 @@
-"""Read queries for the pages. Each returns a queryset (or rows) whose query count does not grow
-with the number of assistants or versions shown: the last change and its author come from a join
-on the newest version, never from one query per row."""
+"""Read queries for the pages (the API's searches are in :mod:`assistants.api.selectors`).
+
+Both read through one visibility rule, :meth:`AssistantQuerySet.visible` (assistants of registered
+graphs), and share :func:`assistant_get`. Each query here returns a queryset (or rows) whose query
+count does not grow with the number of assistants or versions shown: the last change and its
+author come from a join on the newest version, never from one query per row."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
-from assistants.models import Assistant, AssistantQuerySet, AssistantVersion, Publication
+from assistants.models import (
+    Assistant,
+    AssistantQuerySet,
+    AssistantVersion,
+    AuditEntry,
+    Publication,
+)
+from assistants.services.errors import AssistantNotFound
 
 __all__ = [
     "STATUS_CHOICES",
+    "assistant_get",
     "assistant_list",
     "assistant_versions",
     "graph_assistant_counts",
+    "passed_over_draft",
     "publication_history",
 ]
 
@@ -89,6 +105,17 @@ def _ordering(*, indexed: bool) -> list[Any]:
     return [changed.desc(), F("name").asc(), F("pk").asc()]
 
 
+def assistant_get(assistant_id: uuid.UUID | str) -> Assistant:
+    """One visible assistant (:meth:`AssistantQuerySet.visible`), for the pages and the API alike.
+
+    ``AssistantNotFound`` when there is none: unknown, malformed or of an unregistered graph.
+    """
+    try:
+        return Assistant.objects.visible().get(pk=assistant_id)
+    except (Assistant.DoesNotExist, ValidationError, ValueError):
+        raise AssistantNotFound(assistant_id) from None
+
+
 def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> QuerySet[Assistant]:
     """Assistants matching the filters, most recently changed first.
 
@@ -97,7 +124,7 @@ def assistant_list(*, query: str = "", graph_id: str = "", status: str = "") -> 
     out, the list never shows them. An assistant always has its newest version (the services
     write both in one transaction), so the join loses no row.
     """
-    matches: Any = Assistant.objects.all()
+    matches: Any = Assistant.objects.visible()
     if query.strip():
         matches = matches.name_contains(query.strip())
     if graph_id:
@@ -158,3 +185,52 @@ def author_label(author: str | None) -> str:
     if not author:
         return "—"
     return author.removeprefix("user:")
+
+
+@dataclass(frozen=True)
+class PassedOverDraft:
+    """A draft that a newer live version was published over (an API ``PATCH``, typically).
+
+    ``base`` is the version that was live when the draft was written: the draft and the new live
+    version both start from it, which makes it the base of a three-way merge (a rebase).
+    """
+
+    draft: int
+    base: int
+    live: int
+    by: str
+    at: datetime
+
+
+#: Audit entries :func:`passed_over_draft` reads back at most (one query).
+PASSED_OVER_SCAN = 50
+
+
+def passed_over_draft(assistant: Assistant) -> PassedOverDraft | None:
+    """The draft the live version was published over, if no editor has acted since.
+
+    Read from the audit trail: the publishing save records the drafts it passed over. Any save
+    by an editor since (a draft, a restore, a rebase) means they have moved on; so does a new
+    draft. Saves that only publish (more API updates) keep the notice.
+    """
+    if assistant.has_draft:
+        return None
+    entries = AuditEntry.objects.filter(
+        assistant_id=assistant.pk, action__in=("version.saved", "version.restored")
+    ).order_by("-created_at", "-id")[:PASSED_OVER_SCAN]
+    for entry in entries:
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        if entry.action != "version.saved" or payload.get("base_version") is not None:
+            return None
+        if not payload.get("publish"):
+            return None
+        passed = [n for n in payload.get("passed_over_drafts") or [] if isinstance(n, int)]
+        if passed:
+            return PassedOverDraft(
+                draft=max(passed),
+                base=min(passed) - 1,
+                live=assistant.version,
+                by=author_label(entry.actor),
+                at=entry.created_at,
+            )
+    return None

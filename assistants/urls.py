@@ -1,56 +1,47 @@
 """The business users' pages. Paths use the singular ``assistant/``: the LangGraph API owns
 ``/assistants/...`` at the root."""
 
+from __future__ import annotations
+
 from django.urls import path
 
-from assistants import views
+from assistants.views import browse, edit, history, rebase
 
 app_name = "assistants"
 
+ASSISTANT = "assistant/<uuid:assistant_id>/"
+VERSION = f"{ASSISTANT}v<int:version>/"
+
 urlpatterns = [
-    path("", views.assistant_list, name="assistant-list"),
-    path("assistant/new/", views.assistant_create, name="assistant-create"),
-    path("assistant/fields/<str:graph_id>/validate/", views.field_validate, name="field-validate"),
-    path("assistant/<uuid:assistant_id>/", views.assistant_detail, name="assistant-detail"),
-    path("assistant/<uuid:assistant_id>/edit/", views.assistant_edit, name="assistant-edit"),
+    # browse
+    path("", browse.assistant_list, name="assistant-list"),
+    path(ASSISTANT, browse.assistant_detail, name="assistant-detail"),
+    path(VERSION, browse.version_detail, name="version-detail"),
+    # edit
+    path("assistant/new/", edit.assistant_create, name="assistant-create"),
+    path("assistant/fields/<str:graph_id>/validate/", edit.field_validate, name="field-validate"),
+    path(f"{ASSISTANT}edit/", edit.assistant_edit, name="assistant-edit"),
+    path(f"{ASSISTANT}edit/changes/", edit.assistant_changes, name="assistant-changes"),
+    path(f"{ASSISTANT}duplicate/", edit.assistant_duplicate, name="assistant-duplicate"),
+    path(f"{ASSISTANT}rebase/", rebase.assistant_rebase, name="assistant-rebase"),
+    # history
+    path(f"{ASSISTANT}compare/", history.version_compare, name="version-compare"),
+    path(f"{VERSION}publish/", history.version_publish, name="version-publish"),
     path(
-        "assistant/<uuid:assistant_id>/edit/changes/",
-        views.assistant_changes,
-        name="assistant-changes",
-    ),
-    path(
-        "assistant/<uuid:assistant_id>/duplicate/",
-        views.assistant_duplicate,
-        name="assistant-duplicate",
-    ),
-    path("assistant/<uuid:assistant_id>/delete/", views.assistant_delete, name="assistant-delete"),
-    path(
-        "assistant/<uuid:assistant_id>/delete/confirm/",
-        views.assistant_delete_confirm,
-        name="assistant-delete-confirm",
-    ),
-    path("assistant/<uuid:assistant_id>/compare/", views.version_compare, name="version-compare"),
-    path(
-        "assistant/<uuid:assistant_id>/v<int:version>/", views.version_detail, name="version-detail"
-    ),
-    path(
-        "assistant/<uuid:assistant_id>/v<int:version>/publish/",
-        views.version_publish,
-        name="version-publish",
-    ),
-    path(
-        "assistant/<uuid:assistant_id>/v<int:version>/publish/confirm/",
-        views.version_publish_confirm,
+        f"{VERSION}publish/confirm/",
+        history.version_publish_confirm,
         name="version-publish-confirm",
     ),
+    path(f"{VERSION}restore/", history.version_restore, name="version-restore"),
     path(
-        "assistant/<uuid:assistant_id>/v<int:version>/restore/",
-        views.version_restore,
-        name="version-restore",
-    ),
-    path(
-        "assistant/<uuid:assistant_id>/v<int:version>/restore/confirm/",
-        views.version_restore_confirm,
+        f"{VERSION}restore/confirm/",
+        history.version_restore_confirm,
         name="version-restore-confirm",
+    ),
+    path(f"{ASSISTANT}delete/", history.assistant_delete, name="assistant-delete"),
+    path(
+        f"{ASSISTANT}delete/confirm/",
+        history.assistant_delete_confirm,
+        name="assistant-delete-confirm",
     ),
 ]

@@ -19,11 +19,11 @@ import re
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +49,11 @@ DEFAULT_ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 UNNAMED_GRAPH = "LangGraph"
 
 GraphKind = Literal["compiled", "builder", "factory"]
+
+_T = TypeVar("_T")
+
+#: Values :meth:`GraphSpec.cached` keeps per graph (keys may come from query parameters).
+MAX_CACHED_PER_GRAPH = 64
 
 
 def default_assistant_id(graph_id: str) -> uuid.UUID:
@@ -100,6 +105,7 @@ class GraphSpec:
     _load_failure: GraphLoadError | None = field(default=None, init=False, repr=False)
     _compiled: Pregel | None = field(default=None, init=False, repr=False)
     _error: tuple[str | None] | None = field(default=None, init=False, repr=False)
+    _cache: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -225,6 +231,24 @@ class GraphSpec:
         )
 
     # -- building ------------------------------------------------------------------------------
+
+    def cached(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per spec and ``key`` (schemas, drawings, prompt variables).
+
+        The one cache of what is derived from a graph: it lives and dies with the spec (a reloaded
+        registry starts empty). Nothing is kept for a factory, which is built per config, nor
+        for a ``compute`` that raises. Values are shared: callers must not mutate them.
+        """
+        if self.kind == "factory":
+            return compute()
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            if len(self._cache) < MAX_CACHED_PER_GRAPH:
+                self._cache.setdefault(key, value)
+        return value
 
     def build(self, config: dict[str, Any] | None = None) -> Pregel:
         """Return the compiled graph, built with ``config`` when the graph is a factory.

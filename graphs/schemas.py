@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import re
 import types
 import typing
 import warnings
@@ -19,11 +20,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, cast, get_args, get_origin
 
+import typing_extensions
 from langchain_core.runnables import RunnableConfig
 from langgraph.channels.base import BaseChannel
 from langgraph.warnings import LangGraphDeprecationWarning
 from pydantic import BaseModel, create_model
 
+from graphs.context_keys import key_policy
+from graphs.jsonschema import follow_ref
 from graphs.registry import UNNAMED_GRAPH, GraphLoadError, GraphSpec
 
 __all__ = [
@@ -106,13 +110,25 @@ def schemas_of_graph(graph: Any, *, name: str | None = None) -> dict[str, Any]:
 
 
 def graph_context_schema(spec: GraphSpec, config: dict[str, Any] | None = None) -> dict | None:
-    """Only the context schema (cheaper than :func:`graph_schemas`); None when there is none.
+    """The context schema the studio validates and edits with; None when there is none.
 
-    Raises GraphLoadError if the graph cannot be built, and whatever the context schema raises.
+    It is the schema :func:`graph_schemas` gives plus ``additionalProperties: false`` wherever
+    the context class cannot take unknown keys at run time (a dataclass, a TypedDict, a Pydantic
+    model that does not allow extras: see graphs.context_keys). Raises GraphLoadError if the
+    graph cannot be built, and whatever the context schema raises.
     """
     graph = spec.build(config)
     with _quiet():
-        return _context_jsonschema(graph)
+        schema = _context_jsonschema(graph)
+    cls = _context_class(graph)
+    if schema is None or cls is None:
+        return schema
+    schema = copy.deepcopy(schema)
+    try:
+        _close(cls, schema)
+    except Exception:  # type hints that cannot be read: judge by the schema alone
+        logger.warning("Cannot read the context keys of %s", cls.__name__, exc_info=True)
+    return schema
 
 
 def _state_jsonschema(graph: Any, name: str | None) -> dict[str, Any]:
@@ -145,7 +161,7 @@ def _context_jsonschema(graph: Any) -> dict[str, Any] | None:
     cls = _context_class(graph)
     if cls is not None:
         try:
-            _add_template_kinds(cls, schema, schema, seen=set())
+            _add_template_kinds(cls, schema, schema)
         except Exception:
             logger.warning("Cannot read the template hints of %s", cls.__name__, exc_info=True)
     return schema
@@ -192,7 +208,11 @@ def _nested_classes(hint: Any) -> Iterator[type]:
 
 
 def _is_structured(cls: type) -> bool:
-    return dataclasses.is_dataclass(cls) or issubclass(cls, BaseModel) or typing.is_typeddict(cls)
+    return (
+        dataclasses.is_dataclass(cls)
+        or issubclass(cls, BaseModel)
+        or typing_extensions.is_typeddict(cls)
+    )
 
 
 def _property_names(cls: type) -> dict[str, str]:
@@ -204,17 +224,15 @@ def _property_names(cls: type) -> dict[str, str]:
     return names
 
 
-def _resolve_ref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
-    ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = root.get("$defs", {}).get(ref.removeprefix("#/$defs/"))
-        return target if isinstance(target, dict) else None
-    return node if "properties" in node else None
+def _object_target(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
+    """The object schema ``node`` is or refers to (the ``$defs`` entry itself, to mark in place)."""
+    target = follow_ref(root, node["$ref"]) if "$ref" in node else node
+    return target if isinstance(target, dict) and "properties" in target else None
 
 
 def _object_schemas(root: dict[str, Any], prop: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Object schemas reachable from a property (direct, via $ref, or in anyOf/items)."""
-    if (target := _resolve_ref(root, prop)) is not None:
+    if (target := _object_target(root, prop)) is not None:
         yield target
     for key in ("anyOf", "oneOf", "allOf"):
         for member in prop.get(key, []):
@@ -228,16 +246,18 @@ def _object_schemas(root: dict[str, Any], prop: dict[str, Any]) -> Iterator[dict
         yield from _object_schemas(root, additional)
 
 
-def _add_template_kinds(
+def _class_nodes(
     cls: type, root: dict[str, Any], node: dict[str, Any], *, seen: set[int]
-) -> None:
-    """Mark the properties of ``node`` (the schema of ``cls``) with their template kind.
+) -> Iterator[tuple[type, dict[str, Any]]]:
+    """``(class, its object schema)`` for ``cls`` and every structured class nested in it.
 
-    Recurses into nested models/dataclasses/TypedDicts through ``$defs``.
+    Nested models/dataclasses/TypedDicts are found through ``$defs`` (by title when a field's type
+    names several).
     """
     if id(node) in seen:
         return
     seen.add(id(node))
+    yield cls, node
     properties = node.get("properties")
     if not isinstance(properties, dict):
         return
@@ -245,18 +265,46 @@ def _add_template_kinds(
     aliases = _property_names(cls)
     for attr, hint in hints.items():
         prop = properties.get(aliases.get(attr, attr))
-        if not isinstance(prop, dict):
-            continue
-        if (kind := _template_kind(hint)) is not None:
-            prop[TEMPLATE_KIND_KEY] = kind
-        nested = list(_nested_classes(hint))
-        if not nested:
+        nested = list(_nested_classes(hint)) if isinstance(prop, dict) else []
+        if not nested or not isinstance(prop, dict):
             continue
         targets = list(_object_schemas(root, prop))
         for nested_cls in nested:
             for target in targets:
                 if target.get("title") == nested_cls.__name__ or len(nested) == 1:
-                    _add_template_kinds(nested_cls, root, target, seen=seen)
+                    yield from _class_nodes(nested_cls, root, target, seen=seen)
+
+
+def _add_template_kinds(cls: type, root: dict[str, Any], node: dict[str, Any]) -> None:
+    """Mark the properties of ``node`` (the schema of ``cls``) and nested ones with their kind."""
+    for owner, schema in _class_nodes(cls, root, node, seen=set()):
+        properties = schema.get("properties")
+        if not isinstance(properties, dict):
+            continue
+        aliases = _property_names(owner)
+        for attr, hint in typing.get_type_hints(owner, include_extras=True).items():
+            prop = properties.get(aliases.get(attr, attr))
+            if isinstance(prop, dict) and (kind := _template_kind(hint)) is not None:
+                prop[TEMPLATE_KIND_KEY] = kind
+
+
+def _close(cls: type, root: dict[str, Any]) -> None:
+    """Refuse, in the schema itself, the keys the context classes cannot take at run time.
+
+    Sets ``additionalProperties: false`` on the object schema of every structured class that does
+    not keep unknown keys (see graphs.context_keys), so the one validator names them. Keys a class
+    takes beyond its schema's properties (a Pydantic field by name and by alias) stay allowed.
+    """
+    for owner, schema in _class_nodes(cls, root, root, seen=set()):
+        policy = key_policy(owner)
+        if policy.open or "additionalProperties" in schema:
+            continue
+        schema["additionalProperties"] = False
+        declared = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        others = sorted(policy.names - set(declared or {}))
+        if others:
+            pattern = "^(?:" + "|".join(re.escape(name) for name in others) + ")$"
+            schema.setdefault("patternProperties", {})[pattern] = {}
 
 
 # -- drawings and subgraphs --------------------------------------------------------------------

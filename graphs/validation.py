@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError as SchemaValidationError
 from jsonschema.exceptions import best_match
 
 from graphs.registry import GraphSpec
+from graphs.values import show_value
 
 __all__ = ["NON_FIELD", "validate_context", "validation_errors_as_list"]
 
@@ -187,17 +188,7 @@ def _join(items: list[str]) -> str:
 
 
 def _show(value: Any) -> str:
-    """A value as a person would type it: strings quoted, numbers without a useless ``.0``."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return str(value)
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return show_value(value, style="message")
 
 
 def _plural(count: int, word: str) -> str:

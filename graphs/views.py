@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict, deque
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from assistants.models import Assistant
 from assistants.selectors import assistant_list, graph_assistant_counts
-from graphs.forms import field_kind, field_title, resolve_ref, split_nullable
+from graphs.drawing import layout
+from graphs.jsonschema import walk
+from graphs.prompts import field_variables
 from graphs.registry import GraphNotFound, GraphSpec, get_registry
+from studio.htmx import HtmxHttpRequest, render_page, role_required
 
-VIEW_PERM = "assistants.view_assistant"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
+can_view = role_required("assistants.view_assistant")
 
 _KIND_LABELS = {
     "prompt": "prompt (text)",
@@ -40,15 +33,6 @@ _KIND_LABELS = {
 }
 
 
-def _page(
-    request: HtmxHttpRequest, template: str, context: dict[str, Any], partial: str
-) -> HttpResponse:
-    name = f"{template}#{partial}" if request.htmx else template
-    response = render(request, name, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
 def _kind(spec: GraphSpec) -> str:
     try:
         return str(spec.kind)
@@ -57,8 +41,7 @@ def _kind(spec: GraphSpec) -> str:
 
 
 @require_GET
-@login_required
-@permission_required(VIEW_PERM, raise_exception=True)
+@can_view
 def graph_list(request: HtmxHttpRequest) -> HttpResponse:
     counts = graph_assistant_counts()
     rows = [
@@ -70,12 +53,11 @@ def graph_list(request: HtmxHttpRequest) -> HttpResponse:
         }
         for spec in get_registry().specs()
     ]
-    return _page(request, "graphs/graph_list.html", {"rows": rows}, "graphs")
+    return render_page(request, "graphs/graph_list.html", {"rows": rows}, partial="graphs")
 
 
 @require_GET
-@login_required
-@permission_required(VIEW_PERM, raise_exception=True)
+@can_view
 def graph_detail(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
     from graphs.schemas import graph_context_schema, graph_drawing, graph_mermaid
 
@@ -102,178 +84,47 @@ def graph_detail(request: HtmxHttpRequest, graph_id: str) -> HttpResponse:
             context["mermaid"] = graph_mermaid(spec)
         except Exception as exc:  # a drawing failure must not hide the fields
             context["drawing_error"] = str(exc)
-    return _page(request, "graphs/graph_detail.html", context, "assistants")
+    return render_page(request, "graphs/graph_detail.html", context, partial="assistants")
 
 
-def schema_fields(schema: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """One row per (nested) property: path, label, type, default, hints, description."""
+def schema_fields(
+    schema: dict[str, Any] | None, known_variables: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per (nested) property: path, label, type, default, hints, description.
+
+    A prompt field also lists its variables: the ones its contract declares, else the ones its
+    default prompt uses (the graph fills those), see graphs.prompts.
+    """
     rows: list[dict[str, Any]] = []
-    root = schema or {}
-
-    def visit(node: dict[str, Any], prefix: str, depth: int) -> None:
-        required = set(node.get("required") or [])
-        for key, raw in (node.get("properties") or {}).items():
-            prop, nullable = split_nullable(root, resolve_ref(root, raw))
-            path = f"{prefix}{key}"
-            kind = field_kind(path, prop, root)
-            hints = []
-            if key in required:
-                hints.append("required")
-            if nullable:
-                hints.append("may be empty")
-            for bound, word in (("minimum", "min"), ("maximum", "max")):
-                if bound in prop:
-                    hints.append(f"{word} {prop[bound]}")
-            if prop.get("langgraph_nodes"):
-                hints.append("used by " + ", ".join(map(str, prop["langgraph_nodes"])))
-            rows.append(
-                {
-                    "path": path,
-                    "label": field_title(key, raw if isinstance(raw, dict) else {}),
-                    "kind": _KIND_LABELS.get(kind, kind),
-                    "choices": prop.get("enum") or [],
-                    "default": json.dumps(prop["default"], ensure_ascii=False)
-                    if "default" in prop
-                    else "",
-                    "description": prop.get("description") or "",
-                    "hints": hints,
-                    "depth": depth,
-                }
-            )
-            if kind == "object":
-                visit(prop, f"{path}.", depth + 1)
-
-    visit(root, "", 0)
+    for prop in walk(schema):
+        hints = []
+        if prop.required:
+            hints.append("required")
+        if prop.nullable:
+            hints.append("may be empty")
+        for bound, word in (("minimum", "min"), ("maximum", "max")):
+            if bound in prop.schema:
+                hints.append(f"{word} {prop.schema[bound]}")
+        if prop.schema.get("langgraph_nodes"):
+            hints.append("used by " + ", ".join(map(str, prop.schema["langgraph_nodes"])))
+        rows.append(
+            {
+                "path": prop.path,
+                "label": prop.label,
+                "kind": _KIND_LABELS.get(prop.kind, prop.kind),
+                "choices": prop.schema.get("enum") or [],
+                "default": json.dumps(prop.schema["default"], ensure_ascii=False)
+                if "default" in prop.schema
+                else "",
+                "description": prop.schema.get("description") or "",
+                "hints": hints,
+                "depth": prop.depth,
+                "variables": _variables(prop.schema) if prop.kind == "prompt" else None,
+            }
+        )
     return rows
 
 
-# -- drawing ---------------------------------------------------------------------------------------
-
-NODE_H = 40
-ROW_GAP = 56
-COL_GAP = 28
-MARGIN = 24
-SIDE_ROOM = 70  # room on the right for edges that go back up
-
-
-def layout(drawing: dict[str, Any]) -> dict[str, Any]:
-    """Place a graph's nodes in rows (longest path from the start) for an inline SVG.
-
-    Edges that go back (loops) are drawn along the right side. Everything is computed here, so
-    the page needs no script and no network.
-    """
-    nodes = [n["id"] for n in drawing.get("nodes", [])]
-    edges = [
-        (e["source"], e["target"], bool(e.get("conditional")), str(e.get("data") or ""))
-        for e in drawing.get("edges", [])
-        if e.get("source") in nodes and e.get("target") in nodes
-    ]
-    level = _levels(nodes, [(s, t) for s, t, _, _ in edges])
-    rows: dict[int, list[str]] = defaultdict(list)
-    for node in nodes:
-        rows[level[node]].append(node)
-    widths = {node: max(84, 9 * len(_label(node)) + 28) for node in nodes}
-    row_widths = {
-        r: sum(widths[n] for n in members) + COL_GAP * (len(members) - 1)
-        for r, members in rows.items()
-    }
-    inner = max(row_widths.values(), default=200)
-    width = inner + 2 * MARGIN + SIDE_ROOM
-    boxes: dict[str, dict[str, Any]] = {}
-    for r, members in rows.items():
-        x = MARGIN + (inner - row_widths[r]) / 2
-        for node in members:
-            y = MARGIN + r * (NODE_H + ROW_GAP)
-            boxes[node] = {
-                "id": node,
-                "label": _label(node),
-                "x": x,
-                "y": y,
-                "w": widths[node],
-                "h": NODE_H,
-                "cx": x + widths[node] / 2,
-                "cy": y + NODE_H / 2,
-                "terminal": node in ("__start__", "__end__"),
-            }
-            x += widths[node] + COL_GAP
-    height = MARGIN * 2 + (max(rows, default=0) + 1) * (NODE_H + ROW_GAP) - ROW_GAP
-    return {
-        "width": width,
-        "height": height,
-        "nodes": list(boxes.values()),
-        "edges": [
-            _edge(boxes[s], boxes[t], conditional, label) for s, t, conditional, label in edges
-        ],
-    }
-
-
-def _label(node: str) -> str:
-    return {"__start__": "start", "__end__": "end"}.get(node, node)
-
-
-def _levels(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
-    """Longest-path layering over the graph without its back edges (found by a DFS)."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for s, t in edges:
-        children[s].append(t)
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-
-    def dfs(start: str) -> None:
-        stack = [(start, iter(children[start]))]
-        state[start] = 1
-        while stack:
-            node, it = stack[-1]
-            child = next(it, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                back.add((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(children[child])))
-
-    for node in (["__start__"] if "__start__" in nodes else []) + nodes:
-        if node not in state:
-            dfs(node)
-    forward = [(s, t) for s, t in edges if (s, t) not in back and s != t]
-    indegree = {n: 0 for n in nodes}
-    for _, t in forward:
-        indegree[t] += 1
-    level = {n: 0 for n in nodes}
-    queue = deque(n for n in nodes if indegree[n] == 0)
-    while queue:
-        node = queue.popleft()
-        for s, t in forward:
-            if s == node:
-                level[t] = max(level[t], level[node] + 1)
-                indegree[t] -= 1
-                if indegree[t] == 0:
-                    queue.append(t)
-    return level
-
-
-def _edge(a: dict[str, Any], b: dict[str, Any], conditional: bool, label: str) -> dict[str, Any]:
-    if b["y"] > a["y"]:
-        x1, y1, x2, y2 = a["cx"], a["y"] + a["h"], b["cx"], b["y"]
-        bend = (y2 - y1) / 2
-        path = f"M {x1:.1f} {y1:.1f} C {x1:.1f} {y1 + bend:.1f}, {x2:.1f} {y2 - bend:.1f}, {x2:.1f} {y2 - 2:.1f}"
-        mid = ((x1 + x2) / 2, (y1 + y2) / 2)
-    else:  # same row or back up: loop around the right side
-        x1, y1 = a["x"] + a["w"], a["cy"]
-        x2, y2 = b["x"] + b["w"], b["cy"]
-        out = max(x1, x2) + SIDE_ROOM - 10
-        path = (
-            f"M {x1:.1f} {y1:.1f} C {out:.1f} {y1:.1f}, {out:.1f} {y2:.1f}, {x2 + 2:.1f} {y2:.1f}"
-        )
-        mid = (out - 8, (y1 + y2) / 2)
-    return {
-        "source": _label(a["id"]),
-        "target": _label(b["id"]),
-        "path": path,
-        "conditional": conditional,
-        "label": label,
-        "lx": mid[0] + 4,
-        "ly": mid[1],
-    }
+def _variables(schema: dict[str, Any]) -> dict[str, Any]:
+    names, declared = field_variables(schema)
+    return {"names": names, "declared": declared}

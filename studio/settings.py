@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from graphs.known_models import DEFAULT_MODELS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -249,6 +251,8 @@ STUDIO_GRAPHS_FILE = Path(env_str("STUDIO_GRAPHS_FILE") or BASE_DIR / "langgraph
 # Create each graph's default assistant when the app starts serving (off for management commands
 # that must not touch the database, and in tests that want an empty table).
 STUDIO_SYNC_DEFAULT_ASSISTANTS = env_bool("STUDIO_SYNC_DEFAULT_ASSISTANTS", default=True)
+# The model picker's list: {"Group label": ["provider/model-name", ...]} (others: "Other…").
+STUDIO_MODELS = DEFAULT_MODELS
 
 # Bodies above this size are refused with 413 (Django checks it when the body is read).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024)

@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 
 from assistants.api.serializers import ASSISTANT_FIELDS, VERSION_FIELDS
 from assistants.models import Assistant, AssistantVersion
+from assistants.selectors import assistant_get
 from assistants.services import AssistantNotFound
 from graphs.registry import get_registry
 
@@ -111,27 +112,13 @@ def metadata_contains(queryset: QuerySet[Any], value: dict[str, Any] | None) -> 
 # -- assistants --------------------------------------------------------------------------------
 
 
-def _served() -> QuerySet[Assistant]:
-    """Assistants of graphs this deployment registers (LangGraph's ``graph_id_allowlist``)."""
-    return Assistant.objects.filter(graph_id__in=get_registry().graph_ids())
-
-
-def assistant_get(assistant_id: uuid.UUID) -> Assistant:
-    try:
-        return _served().get(pk=assistant_id)
-    except Assistant.DoesNotExist:
-        raise AssistantNotFound(assistant_id) from None
-
-
 def _filtered(
     *, graph_id: str | None = None, metadata: dict[str, Any] | None = None, name: str | None = None
 ) -> QuerySet[Assistant]:
-    queryset: QuerySet[Assistant]
+    queryset = Assistant.objects.visible()
     if graph_id is not None:
         get_registry().get(graph_id)  # GraphNotFound (404) for a graph that is not registered
-        queryset = Assistant.objects.filter(graph_id=graph_id)
-    else:
-        queryset = _served()
+        queryset = queryset.for_graph(graph_id)
     if name:
         queryset = queryset.filter(name__icontains=name)
     return metadata_contains(queryset, metadata)
@@ -193,14 +180,16 @@ def version_list(
     limit: int = 10,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Versions newest first, as ``.values()`` rows. AssistantNotFound if the assistant does not exist.
+    """Versions newest first, as ``.values()`` rows; AssistantNotFound unless the assistant is
+    visible (:meth:`~assistants.models.AssistantQuerySet.visible`).
 
     A filter that matches nothing gives an empty list (LangGraph answers 404 then).
     """
-    queryset = metadata_contains(
-        AssistantVersion.objects.filter(assistant_id=assistant_id), metadata
+    visible = AssistantVersion.objects.filter(
+        assistant_id=assistant_id, assistant__in=Assistant.objects.visible()
     )
+    queryset = metadata_contains(visible, metadata)
     rows = list(queryset.order_by("-version").values(*VERSION_FIELDS)[offset : offset + limit])
-    if not rows and not Assistant.objects.filter(pk=assistant_id).exists():
+    if not rows and not Assistant.objects.visible().filter(pk=assistant_id).exists():
         raise AssistantNotFound(assistant_id)
     return rows

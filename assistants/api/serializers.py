@@ -1,14 +1,17 @@
 """Input and output serializers, named after LangGraph's wire objects.
 
 Input serializers refuse fields they do not know (422 naming them) and values of the wrong JSON
-type. Output serializers describe the objects for the OpenAPI document; the actual rendering is
-done by :func:`assistant_data` / :func:`version_data`, plain dict building in the wire's key order,
-because it runs for every row of every response.
+type. The response objects are defined once, as the output serializers
+(:class:`AssistantSerializer`, :class:`AssistantVersionSerializer`): their declared fields, in
+LangGraph's key order, are the OpenAPI schema, the columns the selectors read
+(:data:`ASSISTANT_FIELDS`, :data:`VERSION_FIELDS`), the keys ``select`` may name, and the keys
+:func:`assistant_data` / :func:`version_data` write. Those two build plain dicts rather than run
+DRF's ``to_representation`` field by field, because they run for every row of every response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,44 +28,7 @@ from assistants.api.fields import (
 )
 from assistants.models import Assistant, AssistantVersion
 
-#: Assistant keys in the order LangGraph Server emits them.
-ASSISTANT_FIELDS = (
-    "assistant_id",
-    "graph_id",
-    "config",
-    "context",
-    "metadata",
-    "name",
-    "created_at",
-    "updated_at",
-    "version",
-    "description",
-)
-#: AssistantVersion keys in the order LangGraph Server emits them.
-VERSION_FIELDS = (
-    "assistant_id",
-    "version",
-    "graph_id",
-    "config",
-    "context",
-    "metadata",
-    "created_at",
-    "name",
-    "description",
-)
 SORT_FIELDS = ("assistant_id", "graph_id", "name", "created_at", "updated_at")
-SELECT_FIELDS = (
-    "assistant_id",
-    "graph_id",
-    "name",
-    "description",
-    "config",
-    "context",
-    "created_at",
-    "updated_at",
-    "metadata",
-    "version",
-)
 MAX_LIMIT = 1000
 #: Larger offsets cannot be a real page and would overflow SQLite's 64-bit integers.
 MAX_OFFSET = 2**62
@@ -70,60 +36,107 @@ MAX_OFFSET = 2**62
 MAX_VERSION = 2**31 - 1
 
 
+# -- output ----------------------------------------------------------------------------------------
+# Some wire names (``context``, ``data``, ``source``, ``errors``) are also Serializer attributes.
+# DRF's metaclass moves declared fields off the class, so nothing is shadowed at run time; the
+# ``type: ignore`` comments only quiet the stubs, which cannot know that.
+
+
 def iso(value: datetime) -> str:
     """RFC 3339 with microseconds and an offset, as LangGraph's orjson output: ``...29.380073+00:00``."""
     return value.isoformat(timespec="microseconds")
 
 
-def _row(obj: Any) -> Mapping[str, Any]:
-    """A model instance's field values by attribute name, or a ``.values()`` row as is."""
-    return obj if isinstance(obj, Mapping) else obj.__dict__
+Writers = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+
+def _writers(serializer: type[serializers.Serializer]) -> Writers:
+    """Each declared key with how a stored value is written on the wire (None: as it is)."""
+    writers: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for name, field in serializer._declared_fields.items():
+        if isinstance(field, serializers.UUIDField):
+            writers.append((name, str))
+        elif isinstance(field, serializers.DateTimeField):
+            writers.append((name, iso))
+        else:
+            writers.append((name, None))
+    return tuple(writers)
+
+
+def _render(writers: Writers, obj: Any, keys: Iterable[str] | None = None) -> dict[str, Any]:
+    # A model instance's values by attribute name, or a ``.values()`` row as it is.
+    row: Mapping[str, Any] = obj if isinstance(obj, Mapping) else obj.__dict__
+    if keys is not None:
+        wanted = set(keys)
+        writers = tuple(writer for writer in writers if writer[0] in wanted)
+    return {name: row[name] if write is None else write(row[name]) for name, write in writers}
+
+
+class AssistantSerializer(serializers.Serializer):
+    """An assistant, showing its latest (published) version."""
+
+    assistant_id = serializers.UUIDField()
+    graph_id = serializers.CharField()
+    config = serializers.DictField(
+        help_text="A RunnableConfig (`tags`, `recursion_limit`, `configurable`, ...)."
+    )
+    context = serializers.DictField()  # type: ignore[assignment]
+    metadata = serializers.DictField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+    description = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance: Assistant) -> dict[str, Any]:
+        return assistant_data(instance)
+
+
+class AssistantSelectedSerializer(AssistantSerializer):
+    """An Assistant in a search result: every field is there unless ``select`` left it out."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = False
+        return fields
+
+
+class AssistantVersionSerializer(serializers.Serializer):
+    """One immutable version of an assistant."""
+
+    assistant_id = serializers.UUIDField()
+    version = serializers.IntegerField()
+    graph_id = serializers.CharField()
+    config = serializers.DictField()
+    context = serializers.DictField()  # type: ignore[assignment]
+    metadata = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance: AssistantVersion) -> dict[str, Any]:
+        return version_data(instance)
+
+
+_ASSISTANT_WRITERS = _writers(AssistantSerializer)
+_VERSION_WRITERS = _writers(AssistantVersionSerializer)
+#: Assistant keys in the order LangGraph Server emits them.
+ASSISTANT_FIELDS = tuple(name for name, _ in _ASSISTANT_WRITERS)
+#: AssistantVersion keys in the order LangGraph Server emits them.
+VERSION_FIELDS = tuple(name for name, _ in _VERSION_WRITERS)
 
 
 def assistant_data(
     assistant: Assistant | Mapping[str, Any], fields: Iterable[str] | None = None
 ) -> dict[str, Any]:
-    """The wire form of an assistant (an instance, or a ``.values(*ASSISTANT_COLUMNS)`` row)."""
-    row = _row(assistant)
-    if fields is not None:
-        wanted = set(fields)
-        return {key: _wire(key, row[key]) for key in ASSISTANT_FIELDS if key in wanted}
-    return {
-        "assistant_id": str(row["assistant_id"]),
-        "graph_id": row["graph_id"],
-        "config": row["config"],
-        "context": row["context"],
-        "metadata": row["metadata"],
-        "name": row["name"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
-        "version": row["version"],
-        "description": row["description"],
-    }
-
-
-def _wire(key: str, value: Any) -> Any:
-    if key == "assistant_id":
-        return str(value)
-    if key in ("created_at", "updated_at"):
-        return iso(value)
-    return value
+    """The wire form of an assistant (an instance, or a ``.values()`` row), maybe only ``fields``."""
+    return _render(_ASSISTANT_WRITERS, assistant, fields)
 
 
 def version_data(version: AssistantVersion | Mapping[str, Any]) -> dict[str, Any]:
     """The wire form of a version (an instance, or a ``.values(*VERSION_FIELDS)`` row)."""
-    row = _row(version)
-    return {
-        "assistant_id": str(row["assistant_id"]),
-        "version": row["version"],
-        "graph_id": row["graph_id"],
-        "config": row["config"],
-        "context": row["context"],
-        "metadata": row["metadata"],
-        "created_at": iso(row["created_at"]),
-        "name": row["name"],
-        "description": row["description"],
-    }
+    return _render(_VERSION_WRITERS, version)
 
 
 # -- input -------------------------------------------------------------------------------------
@@ -228,7 +241,7 @@ class AssistantSearchSerializer(AssistantCountSerializer):
         choices=["asc", "desc"], required=False, allow_null=True, help_text="Default `desc`."
     )
     select = serializers.ListField(
-        child=serializers.ChoiceField(choices=SELECT_FIELDS),
+        child=serializers.ChoiceField(choices=ASSISTANT_FIELDS),
         required=False,
         allow_null=True,
         help_text="Return only these fields of each assistant.",
@@ -251,59 +264,6 @@ class AssistantLatestSerializer(InputSerializer):
     version = StrictIntegerField(min_value=-MAX_VERSION, max_value=MAX_VERSION)
 
 
-# -- output (for the OpenAPI document) -----------------------------------------------------------
-# Some wire names (``context``, ``data``, ``source``, ``errors``) are also Serializer attributes.
-# DRF's metaclass moves declared fields off the class, so nothing is shadowed at run time; the
-# ``type: ignore`` comments only quiet the stubs, which cannot know that.
-
-
-class AssistantSerializer(serializers.Serializer):
-    """An assistant, showing its latest (published) version."""
-
-    assistant_id = serializers.UUIDField()
-    graph_id = serializers.CharField()
-    config = serializers.DictField(
-        help_text="A RunnableConfig (`tags`, `recursion_limit`, `configurable`, ...)."
-    )
-    context = serializers.DictField()  # type: ignore[assignment]
-    metadata = serializers.DictField()
-    name = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    version = serializers.IntegerField()
-    description = serializers.CharField(allow_null=True)
-
-    def to_representation(self, instance: Assistant) -> dict[str, Any]:
-        return assistant_data(instance)
-
-
-class AssistantSelectedSerializer(AssistantSerializer):
-    """An Assistant in a search result: every field is there unless ``select`` left it out."""
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        for field in fields.values():
-            field.required = False
-        return fields
-
-
-class AssistantVersionSerializer(serializers.Serializer):
-    """One immutable version of an assistant."""
-
-    assistant_id = serializers.UUIDField()
-    version = serializers.IntegerField()
-    graph_id = serializers.CharField()
-    config = serializers.DictField()
-    context = serializers.DictField()  # type: ignore[assignment]
-    metadata = serializers.DictField()
-    created_at = serializers.DateTimeField()
-    name = serializers.CharField()
-    description = serializers.CharField(allow_null=True)
-
-    def to_representation(self, instance: AssistantVersion) -> dict[str, Any]:
-        return version_data(instance)
-
-
 class NullableObjectField(serializers.DictField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_null", True)
@@ -323,7 +283,7 @@ class GraphSchemaSerializer(serializers.Serializer):
     context_schema = NullableObjectField(help_text="JSON Schema of the runtime context, or null.")
 
 
-_SCHEMA_KEYS = ("input_schema", "output_schema", "state_schema", "config_schema", "context_schema")
+_SCHEMA_KEYS = tuple(name for name in GraphSchemaSerializer._declared_fields if name != "graph_id")
 
 #: ``{namespace: GraphSchemaNoId}`` (OpenAPI 3.1 schema, written out: DRF has no map-of-serializer).
 SUBGRAPHS_SCHEMA: dict[str, Any] = {

@@ -537,3 +537,16 @@ def test_delete_accepts_a_graph_id_for_the_default_assistant(api):
 
     assert response.status_code == 204
     assert not Assistant.objects.filter(pk=TINY_DEFAULT).exists()
+
+
+def test_an_assistant_whose_graph_is_no_longer_registered_is_hidden_from_every_read(
+    api, make_assistant
+):
+    # One visibility rule (AssistantQuerySet.visible) for get, search, count and versions.
+    make_assistant(assistant_id=NEW_ID)
+    Assistant.objects.filter(pk=NEW_ID).update(graph_id="retired")
+
+    assert api.post(f"/assistants/{NEW_ID}/versions", {}).status_code == 404
+    found = [a["assistant_id"] for a in api.post("/assistants/search", {"limit": 100}).json()]
+    assert NEW_ID not in found
+    assert api.post("/assistants/count", {}).json() == len(found)

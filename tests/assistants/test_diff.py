@@ -126,3 +126,65 @@ def test_diffing_two_huge_prompts_stays_fast_and_still_marks_the_change():
     assert [op for op, _ in pieces].count("insert") == 1
     assert any("now" in text for op, text in pieces if op == "insert")
     assert sum(1 for *_, kind in rows if kind == "changed") == 1
+
+
+# -- bounded work: past the budget, coarser marks over the very same texts ----------------------
+
+PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+
+def _punctuation_lines(seed: int, lines: int = 200, width: int = 1400) -> str:
+    import random
+
+    rnd = random.Random(seed)
+    return "\n".join("".join(rnd.choice(PUNCTUATION) for _ in range(width)) for _ in range(lines))
+
+
+def _text(cell: str) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"</?(?:del|ins)>", "", cell))
+
+
+def test_a_side_by_side_past_its_budget_marks_whole_lines_and_keeps_both_texts() -> None:
+    from django.utils.html import escape
+
+    from assistants.diff import DiffBudget
+
+    old, new = _punctuation_lines(1), _punctuation_lines(2)
+    budget = DiffBudget()
+    rows = render_side_by_side(old, new, budget=budget)
+    assert budget.coarse > 0  # the budget ran out: later lines were not matched word by word
+    assert len(rows) == 200 and {kind for *_, kind in rows} == {"changed"}
+    assert [_text(left) for left, _, _ in rows] == old.split("\n")
+    assert [_text(right) for _, right, _ in rows] == new.split("\n")
+    first_left, _, _ = rows[0]
+    assert first_left.count("<del>") > 1  # the first line still got a word-level diff
+    last_left, last_right, _ = rows[-1]
+    assert last_left == f"<del>{escape(old.split(chr(10))[-1])}</del>"
+    assert last_right == f"<ins>{escape(new.split(chr(10))[-1])}</ins>"
+
+
+def test_the_changes_of_one_diff_share_one_budget() -> None:
+    from django.utils.html import escape
+
+    first, second = _punctuation_lines(3, lines=1), _punctuation_lines(4, lines=1)
+    changes = diff_configs({"a": first, "b": first}, {"a": second, "b": second})
+    assert changes[0].inline.count("<del>") > 1  # word level
+    # The first field spent the budget: the second is compared whole, still correctly.
+    assert changes[1].inline == f"<del>{escape(first)}</del><ins>{escape(second)}</ins>"
+    assert changes[0].budget is changes[1].budget and changes[1].budget.coarse > 0
+
+
+def test_a_very_long_text_gets_one_row_per_block_with_every_line_in_it() -> None:
+    from assistants.diff import MAX_SIDE_BY_SIDE_ROWS
+
+    old_lines = [f"line {i}" for i in range(MAX_SIDE_BY_SIDE_ROWS * 2)]
+    new_lines = [*old_lines]
+    new_lines[100] = "line one hundred"
+    rows = render_side_by_side("\n".join(old_lines), "\n".join(new_lines))
+    assert [kind for *_, kind in rows] == ["equal", "changed", "equal"]
+    assert "\n".join(_text(left) for left, _, _ in rows) == "\n".join(old_lines)
+    assert "\n".join(_text(right) for _, right, _ in rows) == "\n".join(new_lines)
+    assert rows[1][1] == "line <ins>one hundred</ins>"

@@ -676,3 +676,29 @@ def test_field_labels_name_nested_fields_with_their_group() -> None:
     labels = field_labels(RESEARCH)
     assert labels["sources"] == "Sources"
     assert labels["sources.allowed_domains"] == "Sources › Allowed domains"
+
+
+# -- the model list is a setting ------------------------------------------------------------------
+
+
+def test_the_model_picker_offers_the_studio_models_setting(settings) -> None:
+    settings.STUDIO_MODELS = {"Local": ["ollama/llama3.1"]}
+    form = ContextForm(schema=WRITER, context={"model": "ollama/llama3.1"})
+    assert form["model"].model_groups == [
+        {
+            "label": "Local",
+            "options": [
+                {"value": "ollama/llama3.1", "label": "llama3.1 (Local)", "selected": True}
+            ],
+        }
+    ]
+    # the default's model is not listed any more: it shows as "Other" and still saves
+    assert ContextForm(schema=WRITER, context=None)["model"].model_other_selected
+
+
+def test_a_malformed_studio_models_setting_fails_loudly(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.STUDIO_MODELS = ["openai/gpt-4o"]
+    with pytest.raises(ImproperlyConfigured, match="STUDIO_MODELS"):
+        _ = ContextForm(schema=WRITER, context=None)["model"].model_groups

@@ -162,7 +162,9 @@ def test_schemas_of_a_broken_graph_raise_graph_load_error(registry: Registry) ->
 def test_graph_context_schema_is_the_context_schema_alone(
     agent: GraphSpec, nested: GraphSpec
 ) -> None:
-    assert graph_context_schema(agent) == graph_schemas(agent)["context_schema"]
+    # plus the run-time rule for unknown keys: a dataclass context takes only its fields
+    closed = {**graph_schemas(agent)["context_schema"], "additionalProperties": False}
+    assert graph_context_schema(agent) == closed
     assert graph_context_schema(nested) is None
 
 

@@ -47,6 +47,7 @@ PAGES: list[tuple[str, Url, str]] = [
         "get",
     ),
     ("version-restore", lambda a: reverse("assistants:version-restore", args=[a.pk, 1]), "post"),
+    ("assistant-rebase", lambda a: reverse("assistants:assistant-rebase", args=[a.pk]), "get"),
     ("graph-list", lambda a: reverse("graphs:graph-list"), "get"),
     ("graph-detail", lambda a: reverse("graphs:graph-detail", args=["writer"]), "get"),
 ]
@@ -60,6 +61,7 @@ ROLE = {
     "assistant-duplicate": "editor",
     "version-restore-confirm": "editor",
     "version-restore": "editor",
+    "assistant-rebase": "editor",
     "assistant-delete-confirm": "publisher",
     "assistant-delete": "publisher",
     "version-publish-confirm": "publisher",
@@ -101,7 +103,7 @@ def test_roles_below_the_one_an_action_needs_get_403(
 @pytest.mark.parametrize(("name", "url", "method"), PAGES, ids=[p[0] for p in PAGES])
 def test_the_wrong_method_gets_405(publisher_client, blog, name, url, method) -> None:
     wrong = {"get": ["post", "put", "delete"], "post": ["get", "put"]}[method]
-    if name in ("assistant-create", "assistant-edit", "assistant-duplicate"):
+    if name in ("assistant-create", "assistant-edit", "assistant-duplicate", "assistant-rebase"):
         wrong = ["put", "delete", "patch"]  # form pages answer GET and POST
     for other in wrong:
         response = getattr(publisher_client, other)(url(blog))

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from assistants import services
 from assistants.actors import Actor
-from assistants.views import HISTORY_PAGE_SIZE
+from assistants.views.browse import HISTORY_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -43,7 +45,10 @@ def test_the_nested_graph_lists_its_nested_fields(viewer_client) -> None:
 
 
 def test_a_broken_graph_page_shows_its_error_and_its_assistants(viewer_client) -> None:
-    services.assistant_create(actor=Actor.system_actor(), graph_id="broken", name="Stuck one")
+    # Stored while the graph still loaded: creating one on a broken graph is refused (424).
+    fields = {"graph_id": "broken", "name": "Stuck one", "description": None}
+    fields |= {"metadata": {}, "config": {}, "context": {}}
+    services.insert_assistant(pk=uuid.uuid4(), fields=fields, actor=Actor.system_actor(), note="")
     response = viewer_client.get(reverse("graphs:graph-detail", args=["broken"]))
     assert response.status_code == 200
     html = response.content.decode()

@@ -1,0 +1,140 @@
+"""The row writes every service shares: lock an assistant, append a version, move the published
+pointer, insert a new assistant with its version 1. Callers hold the transaction (and the lock)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from assistants.actors import Actor
+from assistants.models import Assistant, AssistantVersion, Publication
+from assistants.services.audit import audit_record
+from assistants.services.errors import AssistantNotFound
+
+__all__ = [
+    "copy_to_assistant",
+    "insert_assistant",
+    "lock_assistant",
+    "new_version",
+    "publish_version",
+    "version_fields",
+]
+
+
+def lock_assistant(assistant_id: uuid.UUID | str) -> Assistant:
+    """The assistant's row, locked until the transaction ends (``AssistantNotFound`` if absent)."""
+    try:
+        return Assistant.objects.select_for_update().get(pk=assistant_id)
+    except (Assistant.DoesNotExist, ValidationError, ValueError):
+        raise AssistantNotFound(assistant_id) from None
+
+
+def copy_to_assistant(assistant: Assistant, version: AssistantVersion) -> None:
+    """Make ``version`` the published one on the (unsaved) assistant row."""
+    assistant.graph_id = version.graph_id
+    assistant.name = version.name
+    assistant.description = version.description
+    assistant.metadata = version.metadata
+    assistant.config = version.config
+    assistant.context = version.context
+    assistant.version = version.version
+    assistant.published_version = version
+    assistant.updated_at = timezone.now()
+
+
+def publish_version(*, assistant: Assistant, version: AssistantVersion, actor: Actor) -> None:
+    """Move the published pointer and record it (the caller holds the row lock)."""
+    from_version = assistant.version if assistant.published_version_id else None
+    copy_to_assistant(assistant, version)
+    assistant.save()
+    Publication.objects.create(
+        assistant=assistant,
+        from_version=from_version,
+        to_version=version.version,
+        actor=actor.label,
+        actor_user=actor.user_or_none,
+    )
+    audit_record(
+        actor=actor,
+        action="version.published",
+        assistant_id=assistant.assistant_id,
+        version=version.version,
+        payload={"from_version": from_version, "to_version": version.version},
+    )
+
+
+def new_version(
+    *,
+    assistant: Assistant,
+    actor: Actor,
+    fields: dict[str, Any],
+    note: str,
+    restored_from: int | None = None,
+) -> AssistantVersion:
+    """Append version n+1 (the caller saves ``latest_version_number`` on the assistant)."""
+    number = assistant.latest_version_number + 1
+    version = AssistantVersion.objects.create(
+        assistant=assistant,
+        version=number,
+        graph_id=fields["graph_id"],
+        name=fields["name"],
+        description=fields["description"],
+        metadata=fields["metadata"],
+        config=fields["config"],
+        context=fields["context"],
+        note=note[:500],
+        author=actor.label,
+        author_user=actor.user_or_none,
+        restored_from=restored_from,
+    )
+    assistant.latest_version_number = number
+    return version
+
+
+def version_fields(version: AssistantVersion | Assistant) -> dict[str, Any]:
+    """The content of a version (or of the published copy on the assistant), deep-copied."""
+    return {
+        "graph_id": version.graph_id,
+        "name": version.name,
+        "description": version.description,
+        "metadata": copy.deepcopy(version.metadata),
+        "config": copy.deepcopy(version.config),
+        "context": copy.deepcopy(version.context),
+    }
+
+
+def insert_assistant(
+    *,
+    pk: uuid.UUID,
+    fields: dict[str, Any],
+    actor: Actor,
+    note: str,
+    action: str = "assistant.created",
+) -> Assistant:
+    """A new assistant whose version 1 is published; ``IntegrityError`` if the id is taken."""
+    now = timezone.now()
+    assistant = Assistant(assistant_id=pk, created_at=now, updated_at=now, **fields)
+    assistant.save(force_insert=True)
+    version = new_version(assistant=assistant, actor=actor, fields=fields, note=note)
+    copy_to_assistant(assistant, version)
+    assistant.updated_at = now
+    assistant.save()
+    Publication.objects.create(
+        assistant=assistant,
+        from_version=None,
+        to_version=1,
+        actor=actor.label,
+        actor_user=actor.user_or_none,
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        assistant_id=pk,
+        version=1,
+        payload={"graph_id": fields["graph_id"], "name": fields["name"]},
+    )
+    return assistant
