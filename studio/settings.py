@@ -181,6 +181,9 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 # each connection after its request; ``?conn_max_age=N`` in DATABASE_URL overrides both.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that needs no round trip (studio/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "studio.postgresql"
 # -- end persistent connections ------------------------------------------------------------------
 
 # -- shared cache (perf) -------------------------------------------------------------------------

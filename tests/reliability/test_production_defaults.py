@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,9 @@ def test_database_connections_persist_with_health_checks_by_default():
     assert _settings(expression, CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="off") == "0 False"
     url = "postgres://u@127.0.0.1:5432/db?conn_max_age=600"
     assert _settings(expression, DATABASE_URL=url, CONN_MAX_AGE="5") == "600 True"
+    # PostgreSQL's health check needs no round trip (studio/postgresql/base.py)
+    engine = "settings.DATABASES['default']['ENGINE']"
+    assert _settings(engine, DATABASE_URL=url) == "studio.postgresql"
 
 
 def test_whitenoise_serves_the_source_folders_when_collectstatic_was_not_run(tmp_path):
@@ -125,3 +129,29 @@ def test_the_deploy_check_names_the_missing_manifest(manifest_storage):
     manifest_storage.mkdir()
     (manifest_storage / "staticfiles.json").write_text('{"version": "1.1", "paths": {}}')
     assert check_static_manifest() == []
+
+
+@pytest.mark.postgres
+def test_a_server_side_closed_connection_is_replaced_without_an_error(gunicorn_url):
+    """Persistent connections + the cheap health check: a killed backend costs no 500."""
+    import httpx
+    from django.db import connection as db
+
+    from assistants.actors import Actor
+    from assistants.services import api_key_create
+
+    _, key = api_key_create(actor=Actor.system_actor(), name="health")
+    clients = [httpx.Client(base_url=gunicorn_url, headers={"X-Api-Key": key}) for _ in range(6)]
+    for client in clients * 2:
+        assert client.get("/assistants/writer").status_code == 200
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1  # the workers' persistent connections
+    time.sleep(0.5)
+
+    statuses = [client.get("/assistants/writer").status_code for client in clients * 3]
+
+    assert statuses == [200] * len(statuses)
