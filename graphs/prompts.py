@@ -99,7 +99,7 @@ class PromptCheck:
     variables: list[dict[str, Any]]
     #: Used but (exactly or probably, see ``certainty``) not filled in by the graph.
     unfilled: list[str]
-    #: Filled in by the graph (declared or in the default prompt) but not used.
+    #: Filled in by the graph and used by the default prompt, but not by this one.
     dropped: list[str]
     #: What the graph is known to fill in, for the message.
     known: list[str]
@@ -112,16 +112,19 @@ class VariableContract:
     declared: frozenset[str] | None = None  #: the graph's own list (exact)
     defaults: frozenset[str] = frozenset()  #: used by the field's default prompt
     heuristic: frozenset[str] | None = None  #: context and input names; None: unreadable
+    has_default: bool = False  #: the field has a default prompt
 
     @classmethod
     def for_field(
         cls, schema: Mapping[str, Any], heuristic: Iterable[str] | None = None
     ) -> VariableContract:
         """The contract of a (resolved) prompt field schema plus the graph's heuristic names."""
+        default = schema.get("default")
         return cls(
             declared=_declared(schema),
-            defaults=frozenset(prompt_variables(schema.get("default"))),
+            defaults=frozenset(prompt_variables(default)),
             heuristic=frozenset(heuristic) if heuristic is not None else None,
+            has_default=isinstance(default, str),
         )
 
     @property
@@ -142,8 +145,17 @@ class VariableContract:
 
     @property
     def filled(self) -> frozenset[str]:
-        """Names the graph certainly fills in: the declared ones and the default prompt's."""
-        return (self.declared or frozenset()) | self.defaults
+        """Names the graph certainly fills in: the declared ones, else the default prompt's."""
+        return self.declared if self.declared is not None else self.defaults
+
+    @property
+    def expected(self) -> frozenset[str]:
+        """Names a prompt is expected to keep: those the default prompt uses and the graph fills.
+
+        Without a default prompt, every declared name. A declared name the default does not use
+        is optional (the graph offers it), so leaving it out is no warning.
+        """
+        return self.filled & self.defaults if self.has_default else self.filled
 
     def check(self, text: Any) -> PromptCheck:
         used = prompt_variables(text)
@@ -154,7 +166,7 @@ class VariableContract:
                 {"name": name, "known": None if known is None else name in known} for name in used
             ],
             unfilled=[name for name in used if known is not None and name not in known],
-            dropped=sorted(self.filled - set(used)) if isinstance(text, str) else [],
+            dropped=sorted(self.expected - set(used)) if isinstance(text, str) else [],
             known=sorted(known or ()),
         )
 
