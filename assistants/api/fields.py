@@ -7,6 +7,7 @@ also works against LangGraph Server.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -21,8 +22,11 @@ __all__ = [
     "LowercaseChoiceField",
     "StrictCharField",
     "StrictIntegerField",
-    "find_nul",
+    "BAD_TEXT",
+    "TEXT_PATTERN",
+    "find_bad_text",
     "strip_reserved",
+    "text_problem",
 ]
 
 #: Removed without an error from ``config.configurable`` and ``context`` (reference §1.1).
@@ -54,23 +58,45 @@ def strip_reserved(value: dict[str, Any], keys: frozenset[str]) -> dict[str, Any
     return {k: v for k, v in value.items() if k not in keys}
 
 
-def find_nul(value: Any) -> list[str | int] | None:
-    """The path of the first key or string holding a NUL character, or None.
+#: What no stored string may hold: NUL (PostgreSQL cannot store it in ``jsonb`` or ``text``) and
+#: lone UTF-16 surrogates (not Unicode: such a row breaks every read and export of it).
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: The rule as a JSON Schema ``pattern``, for the OpenAPI document. Only NUL is spelled out: a
+#: lone surrogate is not a Unicode character, so no JSON Schema string (and no value a validator
+#: or generator produces) holds one, and regex engines disagree on how to name them.
+TEXT_PATTERN = "^[^\\u0000]*$"
 
-    PostgreSQL cannot store ``\\u0000`` in ``jsonb`` or ``text``; refusing it up front gives a 422
-    on every database instead of a 500 on one of them. Iterative, so any depth the JSON parser
-    accepted is fine here too.
+
+def text_problem(text: str) -> str | None:
+    """``"nul"`` or ``"surrogate"`` when ``text`` holds a character no stored string may hold."""
+    match = BAD_TEXT.search(text)
+    if match is None:
+        return None
+    return "nul" if match.group() == "\x00" else "surrogate"
+
+
+def _shown(part: str | int) -> str:
+    """A path part for a message: lone surrogates written as ``\\udXXX`` (they cannot be sent)."""
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", str(part))
+
+
+def find_bad_text(value: Any) -> tuple[list[str | int], str] | None:
+    """The path of the first key or string that :func:`text_problem` refuses, and the problem.
+
+    Iterative, so any depth the JSON parser accepted is fine here too.
     """
     stack: list[tuple[list[str | int], Any]] = [([], value)]
     while stack:
         path, item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                return path
+            problem = text_problem(item)
+            if problem:
+                return path, problem
         elif isinstance(item, dict):
             for key, child in item.items():
-                if "\x00" in key:
-                    return [*path, key]
+                problem = text_problem(key) if isinstance(key, str) else None
+                if problem:
+                    return [*path, key], problem
                 stack.append(([*path, key], child))
         elif isinstance(item, list):
             stack.extend(([*path, index], child) for index, child in enumerate(item))
@@ -78,9 +104,12 @@ def find_nul(value: Any) -> list[str | int] | None:
 
 
 class StrictCharField(serializers.CharField):
-    """A string, and only a string (DRF's CharField turns ``5`` into ``"5"``)."""
+    """A string, and only a string (DRF's CharField turns ``5`` into ``"5"``), of valid Unicode."""
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {
+        "invalid": "Must be a string.",
+        "surrogate": "Must be valid Unicode (no lone UTF-16 surrogates).",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trim_whitespace", False)
@@ -90,6 +119,9 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if text_problem(data) == "surrogate":
+            self.fail("surrogate")
+        # NUL: DRF's own validator refuses it ("Null characters are not allowed.").
         return super().to_internal_value(data)
 
 
@@ -119,11 +151,12 @@ class LowercaseChoiceField(serializers.ChoiceField):
 
 @extend_schema_field(OpenApiTypes.OBJECT)
 class JSONObjectField(serializers.Field):
-    """A JSON object (a dict), with no NUL characters anywhere in it."""
+    """A JSON object (a dict), with no NUL characters or lone surrogates anywhere in it."""
 
     default_error_messages = {
         "invalid": "Must be an object.",
         "nul": "Must not contain NUL (\\u0000) characters (at {where}).",
+        "surrogate": "Must be valid Unicode, with no lone UTF-16 surrogates (at {where}).",
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -133,9 +166,10 @@ class JSONObjectField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail("invalid")
-        where = find_nul(data)
-        if where is not None:
-            self.fail("nul", where=".".join(str(p) for p in where) or "a key")
+        found = find_bad_text(data)
+        if found is not None:
+            where, problem = found
+            self.fail(problem, where=".".join(_shown(p) for p in where) or "a key")
         return strip_reserved(data, self.reserved) if self.reserved else data
 
     def to_representation(self, value: Any) -> Any:

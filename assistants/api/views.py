@@ -116,20 +116,27 @@ def _context_location(data: dict[str, Any]) -> Sequence[str]:
     return ("context",)
 
 
-def _flag(raw: str | None) -> bool:
-    return raw in ("true", "True")
+_TRUE = ("true", "True")
+_FALSE = ("false", "False")
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter: absent, ``true`` or ``false``; anything else is a 422."""
+    raw = request.query_params.get(name)
+    if raw is None or raw in _FALSE:
+        return False
+    if raw in _TRUE:
+        return True
+    raise exceptions.ValidationError({name: [f"Invalid {name} value: must be true or false"]})
 
 
 def _xray(raw: str | None) -> bool | int:
     """LangGraph's rule: false/true, or a positive number of levels; anything else is a 422."""
-    if raw in (None, "false", "False"):
+    if raw is None or raw in _FALSE:
         return False
-    if raw in ("true", "True"):
+    if raw in _TRUE:
         return True
-    try:
-        levels = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        levels = 0
+    levels = int(raw) if raw.isascii() and raw.isdigit() else 0
     if levels <= 0:
         raise exceptions.ValidationError({"xray": ["Invalid xray value"]})
     return levels
@@ -241,6 +248,7 @@ class AssistantViewSet(viewsets.ViewSet):
     )
     def destroy(self, request: Request, assistant_id: str) -> Response:
         pk = assistant_pk(assistant_id)
+        _flag(request, "delete_threads")  # checked, then ignored: the studio stores no threads
         try:
             services.assistant_delete(actor=actor_for(request), assistant_id=pk)
         except services.AssistantNotFound:
@@ -368,7 +376,7 @@ class AssistantViewSet(viewsets.ViewSet):
 
     def _subgraphs(self, request: Request, assistant_id: str, namespace: str | None) -> Response:
         assistant = selectors.assistant_get(assistant_pk(assistant_id))
-        recurse = _flag(request.query_params.get("recurse"))
+        recurse = _flag(request, "recurse")
         return Response(
             graph_reads.subgraphs(assistant.graph_id, assistant.config, namespace, recurse)
         )

@@ -27,6 +27,7 @@ from assistants.views.common import (
     get_version,
     graph_state,
 )
+from graphs.prompts import context_prompt_changes
 from studio.htmx import (
     HtmxHttpRequest,
     action_done,
@@ -52,7 +53,8 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
     right = get_version(
         assistant, _version_number(request.GET.get("b"), assistant.latest_version_number)
     )
-    changes = diff_versions(left, right, labels=graph_state(assistant.graph_id).labels)
+    graph = graph_state(assistant.graph_id, variables=True)
+    changes = diff_versions(left, right, labels=graph.labels)
     context = {
         "assistant": assistant,
         "left": left,
@@ -60,6 +62,13 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
         "changed": changed_only(changes),
         "unchanged": [c for c in changes if not c.changed],
         "numbers": list(selectors.assistant_versions(assistant).values_list("version", flat=True)),
+        # Prompts whose {variables} changed, keyed like the diff's paths ("context.<field>").
+        "variable_changes": {
+            f"context.{path}": vc
+            for path, vc in context_prompt_changes(
+                graph.schema, left.context, right.context, graph.known_variables
+            ).items()
+        },
     }
     return render_page(request, "assistants/version_compare.html", context, partial="comparison")
 

@@ -14,9 +14,18 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 
-@functools.cache
 def openapi_document() -> dict[str, Any]:
-    """The document ``GET /openapi.json`` serves, generated in-process."""
+    """The document ``GET /openapi.json`` serves, generated in-process.
+
+    It names the registered graphs (ids, context schemas), so it is kept per graphs file.
+    """
+    from django.conf import settings
+
+    return _document(str(settings.STUDIO_GRAPHS_FILE))
+
+
+@functools.cache
+def _document(graphs_file: str) -> dict[str, Any]:
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiJsonRenderer
 
