@@ -94,6 +94,7 @@ class StudioAdminConfig(AdminConfig):
     def ready(self) -> None:
         super().ready()  # registers every app's admin, axes' sign-in failures included
         _audit_unlocks_in_the_admin()
+        from studio import staticfiles  # noqa: F401  (registers the collectstatic deploy check)
 
 
 def _audit_unlocks_in_the_admin() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -205,7 +206,10 @@ def database_from_url(url: str, name: str = "DATABASE_URL") -> dict[str, object]
             if known is not None and key not in known:
                 raise bad(f"has the option {key!r}, which PostgreSQL's client does not know.")
             options[key] = values[0]
-        raw_age = query.get("conn_max_age", ["0"])[0]
+        # ``?conn_max_age=N`` in the URL wins over the CONN_MAX_AGE variable (see settings).
+        raw_age = query.get("conn_max_age", [None])[0]
+        if raw_age is None:
+            return _postgres(parsed, db_name, port, options)
         try:
             conn_max_age = int(raw_age)
         except ValueError:
@@ -215,17 +219,22 @@ def database_from_url(url: str, name: str = "DATABASE_URL") -> dict[str, object]
                 f"has conn_max_age={raw_age!r}; use a whole number of seconds (0 closes the "
                 "connection after each request)."
             )
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": db_name,
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(port or ""),
-            "CONN_MAX_AGE": conn_max_age,
-            "OPTIONS": options,
-            "TEST": {"NAME": f"test_{db_name}"},
-        }
+        return {**_postgres(parsed, db_name, port, options), "CONN_MAX_AGE": conn_max_age}
     raise ImproperlyConfigured(
         f"{name} scheme {scheme!r} is not supported; use sqlite:///path or postgres://..."
     )
+
+
+def _postgres(
+    parsed: Any, db_name: str, port: int | None, options: dict[str, object]
+) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": db_name,
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(port or ""),
+        "OPTIONS": options,
+        "TEST": {"NAME": f"test_{db_name}"},
+    }

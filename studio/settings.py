@@ -102,6 +102,34 @@ ASGI_APPLICATION = "studio.asgi.application"
 DATA_DIR = BASE_DIR / "data"
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'studio.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+# -- persistent connections (perf) --------------------------------------------------------------
+# Connections are kept between requests (opening one costs a few ms on PostgreSQL) and checked
+# before reuse, so a restarted database costs one failed ping, not a 500. CONN_MAX_AGE=0 closes
+# each connection after its request; ``?conn_max_age=N`` in DATABASE_URL overrides both.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that needs no round trip (studio/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "studio.postgresql"
+# -- end persistent connections ------------------------------------------------------------------
+
+# -- shared cache (perf) -------------------------------------------------------------------------
+# With REDIS_URL, API keys and rendered assistants are cached in Redis with exact invalidation
+# (assistants/api/cache.py); without it nothing is cached, and every read goes to the database.
+# Short socket timeouts: an unreachable Redis costs a request at most this, then the cache is
+# skipped for a few seconds (requests are served from the database meanwhile).
+_REDIS_URL = env_str("REDIS_URL")
+CACHES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if _REDIS_URL:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+STUDIO_API_CACHE: str | None = "shared" if _REDIS_URL else None
+# -- end shared cache ----------------------------------------------------------------------------
 if (
     str(DATABASES["default"]["ENGINE"]).endswith("sqlite3")
     and DATABASES["default"]["NAME"] != ":memory:"
@@ -124,17 +152,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# -- static files (perf) -------------------------------------------------------------------------
+STATIC_ROOT = Path(env_str("STUDIO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+_STATIC_MANIFEST = env_bool("STUDIO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files (run collectstatic) in production; plain files in development
-        # and tests, which run without collectstatic.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("STUDIO_STATIC_MANIFEST", default=not DEBUG)
+        # and tests, which run without collectstatic. Without a manifest (collectstatic forgotten)
+        # pages still work: plain names, served by WhiteNoise from the source folders.
+        "BACKEND": "studio.staticfiles.FallbackManifestStorage"
+        if _STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = env_bool(
+    "WHITENOISE_USE_FINDERS",
+    default=DEBUG or not (STATIC_ROOT / "staticfiles.json").exists(),
+)
+# -- end static files ----------------------------------------------------------------------------
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -51,7 +51,8 @@ def assistant_create(
     check_graph(graph_id=graph_id, config=new_config)
     check_context(graph_id=graph_id, context=new_context, config=new_config)
     pk = uuid.UUID(str(assistant_id)) if assistant_id else uuid.uuid4()
-    existing = Assistant.objects.filter(pk=pk).first()
+    # A fresh uuid4 cannot be taken: only a given id needs the look-up (the insert still checks).
+    existing = Assistant.objects.filter(pk=pk).first() if assistant_id else None
     if existing is not None:
         if if_exists == "do_nothing":
             return existing, False
