@@ -55,6 +55,37 @@ def env_int(
     return value
 
 
+def env_redis_url(name: str) -> str | None:
+    """A Redis URL (``redis://``, ``rediss://`` or ``unix://``), or None when unset or blank."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"{name}={_redacted(raw)!r} is not a Redis URL; use redis://host:6379/0 "
+            "(or rediss://, unix://)."
+        )
+    try:
+        parsed.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={_redacted(raw)!r} has a port that is not a number."
+        ) from None
+    return raw
+
+
+def env_dir(name: str, default: Path) -> Path:
+    """A folder path (it may not exist yet, but it may not be a file); blank means the default."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    path = Path(raw)
+    if not path.is_absolute() or path.is_file():
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an absolute path to a folder.")
+    return path
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -19,9 +19,11 @@ from studio.env import (  # noqa: F401 - env_list and env_str are for the blocks
     database_from_url,
     env_bool,
     env_choice,
+    env_dir,
     env_file,
     env_int,
     env_list,
+    env_redis_url,
     env_str,
     trusted_origins,
 )
@@ -106,7 +108,7 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 # Connections are kept between requests (opening one costs a few ms on PostgreSQL) and checked
 # before reuse, so a restarted database costs one failed ping, not a 500. CONN_MAX_AGE=0 closes
 # each connection after its request; ``?conn_max_age=N`` in DATABASE_URL overrides both.
-DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that needs no round trip (studio/postgresql/base.py).
@@ -118,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # (assistants/api/cache.py); without it nothing is cached, and every read goes to the database.
 # Short socket timeouts: an unreachable Redis costs a request at most this, then the cache is
 # skipped for a few seconds (requests are served from the database meanwhile).
-_REDIS_URL = env_str("REDIS_URL")
+_REDIS_URL = env_redis_url("REDIS_URL")
 CACHES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
@@ -153,7 +155,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # -- static files (perf) -------------------------------------------------------------------------
-STATIC_ROOT = Path(env_str("STUDIO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATIC_ROOT = env_dir("STUDIO_STATIC_ROOT", BASE_DIR / "staticfiles")
 _STATIC_MANIFEST = env_bool("STUDIO_STATIC_MANIFEST", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -275,28 +277,24 @@ SPECTACULAR_SETTINGS = {
 # the database (django-tasks-db; workers: ``manage.py db_worker``, any number, on any machine sharing
 # the database). STUDIO_TASKS_BACKEND=rq uses Redis instead (django-tasks-rq; REDIS_URL; workers:
 # ``manage.py rqworker default``); "immediate" runs tasks inside the request (tests, debugging).
-STUDIO_TASKS_BACKEND = env_str("STUDIO_TASKS_BACKEND", "database") or "database"
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-if STUDIO_TASKS_BACKEND not in _TASK_BACKENDS:
-    raise ImproperlyConfigured(
-        f"STUDIO_TASKS_BACKEND={STUDIO_TASKS_BACKEND!r} is not one of {sorted(_TASK_BACKENDS)}."
-    )
+STUDIO_TASKS_BACKEND = env_choice("STUDIO_TASKS_BACKEND", "database", tuple(_TASK_BACKENDS))
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 if STUDIO_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    RQ_QUEUES = {"default": {"URL": _REDIS_URL or "redis://127.0.0.1:6379/0"}}
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[STUDIO_TASKS_BACKEND], "QUEUES": ["default"]}}
 # A run is stopped (status "timed out") after this many seconds.
-STUDIO_RUN_TIMEOUT = env_int("STUDIO_RUN_TIMEOUT", 120)
+STUDIO_RUN_TIMEOUT = env_int("STUDIO_RUN_TIMEOUT", 120, minimum=1)
 # How many runs one user may have queued or running at once.
-STUDIO_RUN_MAX_ACTIVE_PER_USER = env_int("STUDIO_RUN_MAX_ACTIVE_PER_USER", 3)
+STUDIO_RUN_MAX_ACTIVE_PER_USER = env_int("STUDIO_RUN_MAX_ACTIVE_PER_USER", 3, minimum=1)
 # A running run's worker writes a heartbeat every few seconds; a run whose heartbeat is older than
 # this is marked failed ("worker lost") the next time anyone looks at it or a worker starts a run.
-STUDIO_RUN_LOST_AFTER = env_int("STUDIO_RUN_LOST_AFTER", 30)
+STUDIO_RUN_LOST_AFTER = env_int("STUDIO_RUN_LOST_AFTER", 30, minimum=5)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from <body hx-headers>, never from the cookie
