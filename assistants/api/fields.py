@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from studio.jsonsafety import json_size
 
 __all__ = [
     "RESERVED_CONTEXT_KEYS",
@@ -20,6 +23,7 @@ __all__ = [
     "ConfigField",
     "JSONObjectField",
     "LowercaseChoiceField",
+    "MetadataFilterField",
     "StrictCharField",
     "StrictIntegerField",
     "BAD_TEXT",
@@ -83,23 +87,27 @@ def _shown(part: str | int) -> str:
 def find_bad_text(value: Any) -> tuple[list[str | int], str] | None:
     """The path of the first key or string that :func:`text_problem` refuses, and the problem.
 
-    Iterative, so any depth the JSON parser accepted is fine here too.
+    Iterative, so any depth the JSON parser accepted is fine here too. Strings are looked at where
+    they are found and only containers are stacked: a path is built for each container, not for
+    each item of a long list.
     """
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return ([], problem) if problem else None
+    if not isinstance(value, dict | list):
+        return None
     stack: list[tuple[list[str | int], Any]] = [([], value)]
     while stack:
         path, item = stack.pop()
-        if isinstance(item, str):
-            problem = text_problem(item)
-            if problem:
-                return path, problem
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                problem = text_problem(key) if isinstance(key, str) else None
-                if problem:
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            if isinstance(key, str) and (problem := text_problem(key)):
+                return [*path, key], problem
+            if isinstance(child, str):
+                if problem := text_problem(child):
                     return [*path, key], problem
+            elif isinstance(child, dict | list):
                 stack.append(([*path, key], child))
-        elif isinstance(item, list):
-            stack.extend(([*path, index], child) for index, child in enumerate(item))
     return None
 
 
@@ -174,6 +182,28 @@ class JSONObjectField(serializers.Field):
 
     def to_representation(self, value: Any) -> Any:
         return value
+
+
+class MetadataFilterField(JSONObjectField):
+    """A containment filter: an object of at most ``STUDIO_MAX_FILTER_SIZE`` keys and elements.
+
+    Containment costs about (filter size x document size) per row, so an unbounded filter (60,000
+    keys, 100,000 array elements) kept the database busy for tens of seconds.
+    """
+
+    default_error_messages = {
+        **JSONObjectField.default_error_messages,
+        "too_large": (
+            "A filter may hold at most {limit} keys and array elements in all "
+            "(STUDIO_MAX_FILTER_SIZE); this one holds more."
+        ),
+    }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        limit = settings.STUDIO_MAX_FILTER_SIZE
+        if isinstance(data, dict) and json_size(data, stop_after=limit) > limit:
+            self.fail("too_large", limit=limit)  # first: nothing else walks a huge filter
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(

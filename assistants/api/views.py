@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistants import services
+from assistants.api import cache as shared_cache
 from assistants.api import graphs as graph_reads
 from assistants.api import schema as _schema  # noqa: F401  (registers the X-Api-Key scheme)
 from assistants.api import selectors
@@ -194,15 +196,19 @@ class AssistantViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="assistants_get",
         summary="Get an assistant",
-        parameters=[ASSISTANT_ID],
-        responses={200: AssistantSerializer, **_errors(*_READ_ERRORS)},
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
+        responses={
+            200: AssistantSerializer,
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(*_READ_ERRORS),
+        },
     )
-    def retrieve(self, request: Request, assistant_id: str) -> Response:
+    def retrieve(self, request: Request, assistant_id: str) -> HttpResponse:
+        # Rendered once per change (shared cache), with an ETag: see assistants/api/cache.py.
         try:
-            assistant = selectors.assistant_get(assistant_pk(assistant_id))
+            return shared_cache.assistant_response(request, assistant_pk(assistant_id))
         except services.AssistantNotFound:
             raise exceptions.NotFound("Not Found") from None
-        return Response(assistant_data(assistant))
 
     @extend_schema(
         operation_id="assistants_update",
@@ -297,16 +303,20 @@ class AssistantViewSet(viewsets.ViewSet):
             "assistant is a 404. **We differ**: a filter that matches nothing (or an offset past "
             "the end) gives `[]`, where LangGraph Server answers 404."
         ),
-        parameters=[ASSISTANT_ID],
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
         request=AssistantVersionsSearchSerializer,
-        responses={200: AssistantVersionSerializer(many=True), **_errors(404, *_BODY_ERRORS)},
+        responses={
+            200: AssistantVersionSerializer(many=True),
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(404, *_BODY_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], read_only_action=True)
-    def versions(self, request: Request, assistant_id: str) -> Response:
+    def versions(self, request: Request, assistant_id: str) -> HttpResponse:
         pk = assistant_pk(assistant_id)
         data = AssistantVersionsSearchSerializer(data=request.data).validated()
         rows = selectors.version_list(assistant_id=pk, **data)
-        return Response([version_data(v) for v in rows])
+        return shared_cache.list_response(request, [version_data(v) for v in rows])  # ETag
 
     @extend_schema(
         operation_id="assistants_set_latest",

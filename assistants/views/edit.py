@@ -336,15 +336,19 @@ def assistant_duplicate(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> Ht
         initial={"name": f"{assistant.name} (copy)"},
     )
     if request.method == "POST" and form.is_valid():
-        copy = services.assistant_duplicate(
-            actor=actor_for(request),
-            assistant_id=assistant.pk,
-            name=form.cleaned_data["name"],
-            version=form.cleaned_data["version"],
-        )
-        messages.success(request, f"Created “{copy.name}”, a copy of “{assistant.name}”.")
-        url = reverse("assistants:assistant-detail", args=[copy.pk])
-        return action_done(request, url, "assistant-created")
+        try:
+            copy = services.assistant_duplicate(
+                actor=actor_for(request),
+                assistant_id=assistant.pk,
+                name=form.cleaned_data["name"],
+                version=form.cleaned_data["version"],
+            )
+        except services.GraphUnavailable as exc:  # nothing is stored for a graph that fails to load
+            form.add_error("version", str(exc))
+        else:
+            messages.success(request, f"Created “{copy.name}”, a copy of “{assistant.name}”.")
+            url = reverse("assistants:assistant-detail", args=[copy.pk])
+            return action_done(request, url, "assistant-created")
     return render_page(
         request,
         "assistants/assistant_duplicate.html",

@@ -148,9 +148,13 @@ def version_restore(
 ) -> HttpResponse:
     assistant = get_assistant(assistant_id)
     get_version(assistant, version)
-    new = services.version_restore(
-        actor=actor_for(request), assistant_id=assistant.pk, version=version
-    )
+    try:
+        new = services.version_restore(
+            actor=actor_for(request), assistant_id=assistant.pk, version=version
+        )
+    except services.GraphUnavailable as exc:  # nothing is stored for a graph that fails to load
+        messages.error(request, str(exc))
+        return _after_history_action(request, assistant, "version-restore-refused")
     messages.success(
         request, f"Restored v{version} as draft v{new.version}. Publish it to make it live."
     )

@@ -208,8 +208,9 @@ def test_an_error_raised_before_the_api_view_is_a_json_500(keys, monkeypatch):
     ("body", "loc"),
     [
         ('{"graph_id": "tiny", "name": "a\\ud83db"}', ["name"]),
-        ('{"graph_id": "tiny", "metadata": {"k": ["\\udc00"]}}', ["metadata"]),
-        ('{"graph_id": "tiny", "context": {"\\ud83d": 1}}', ["context"]),
+        # The one body check names the exact place (a bad key shows as U+FFFD: JSON can't carry it).
+        ('{"graph_id": "tiny", "metadata": {"k": ["\\udc00"]}}', ["metadata", "k", 0]),
+        ('{"graph_id": "tiny", "context": {"\\ud83d": 1}}', ["context", "\ufffd"]),
     ],
 )
 def test_a_lone_surrogate_in_any_string_is_a_422_and_nothing_is_stored(api, body, loc):

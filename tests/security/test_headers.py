@@ -208,6 +208,12 @@ def test_no_studio_page_has_inline_script_or_handlers(publisher, blog) -> None:
     for url in _studio_pages(blog):
         _assert_no_inline_script(url, client.get(url))
         _assert_no_inline_script(url, client.get(url, headers={"HX-Request": "true"}))
+    from assistants.actors import Actor
+    from assistants.services import version_save
+
+    version_save(actor=Actor.system_actor(), assistant_id=blog.pk, name="By API", publish=True)
+    rebase = reverse("assistants:assistant-rebase", args=[blog.pk])
+    _assert_no_inline_script(rebase, client.get(rebase))
 
 
 def test_no_admin_page_has_inline_script_or_handlers(superuser, blog, keys) -> None:
