@@ -105,7 +105,7 @@ def test_the_pages_refuse_restore_and_duplicate_but_publish(client_as, broken) -
 
 
 def test_the_admin_duplicate_action_refuses_all_copies_when_one_graph_fails(
-    admin_client_, broken
+    superuser_client, broken
 ) -> None:
     from assistants import services
     from assistants.actors import Actor
@@ -113,7 +113,7 @@ def test_the_admin_duplicate_action_refuses_all_copies_when_one_graph_fails(
     healthy, _ = services.assistant_create(
         actor=Actor.system_actor(), graph_id="researcher", name="Healthy"
     )
-    response = admin_client_.post(
+    response = superuser_client.post(
         reverse("admin:assistants_assistant_changelist"),
         {"action": "duplicate_assistants", "_selected_action": [str(healthy.pk), str(broken.pk)]},
         follow=True,

@@ -270,13 +270,13 @@ def test_an_administrator_unlocks_with_an_axes_command(command, argument, alice)
     assert response.status_code == 302 and signed_in(client)
 
 
-def test_an_administrator_unlocks_in_the_admin(alice, admin_client_) -> None:
+def test_an_administrator_unlocks_in_the_admin(alice, superuser_client) -> None:
     fail("admin:login", "alice", 5)
     attempt = AccessAttempt.objects.get(username="alice")
     changelist = reverse("admin:axes_accessattempt_changelist")
-    listing = admin_client_.get(changelist)
+    listing = superuser_client.get(changelist)
     assert listing.status_code == 200 and ATTACKER in listing.content.decode()
-    response = admin_client_.post(
+    response = superuser_client.post(
         changelist, {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"}
     )
     assert response.status_code == 302
@@ -307,11 +307,11 @@ def test_an_unlock_by_command_is_audited_and_a_command_that_removes_nothing_is_n
     }
 
 
-def test_deleting_one_attempt_from_its_admin_page_is_audited(alice, admin_client_) -> None:
+def test_deleting_one_attempt_from_its_admin_page_is_audited(alice, superuser_client) -> None:
     fail("login", "alice", 5)
     attempt = AccessAttempt.objects.get()
     url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
-    assert admin_client_.post(url, {"post": "yes"}).status_code == 302
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
     assert AuditEntry.objects.get(action=LOGIN_UNLOCKED).payload["usernames"] == ["alice"]
 
 
@@ -323,12 +323,12 @@ def test_staff_without_a_role_cannot_see_or_lift_locks(make_user, alice) -> None
     assert AccessAttempt.objects.count() == 1
 
 
-def test_the_lockout_shows_in_the_admins_audit_trail(alice, admin_client_) -> None:
+def test_the_lockout_shows_in_the_admins_audit_trail(alice, superuser_client) -> None:
     fail("login", "alice", 5)
     entry = AuditEntry.objects.get(action=LOGIN_LOCKED_OUT)
-    listing = admin_client_.get(reverse("admin:assistants_auditentry_changelist"))
+    listing = superuser_client.get(reverse("admin:assistants_auditentry_changelist"))
     assert listing.status_code == 200 and LOGIN_LOCKED_OUT in listing.content.decode()
-    detail = admin_client_.get(reverse("admin:assistants_auditentry_change", args=[entry.pk]))
+    detail = superuser_client.get(reverse("admin:assistants_auditentry_change", args=[entry.pk]))
     assert detail.status_code == 200 and "account_address" in detail.content.decode()
 
 
