@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from assistants.models import ApiKey, Assistant, AssistantVersion, AuditEntry, Publication
-from tests.factories import DEMO_GRAPHS, PASSWORD, create_form, edit_form
+from tests.factories import DEMO_GRAPHS, PASSWORD, ROOT, create_form, edit_form
 
-__all__ = ["PASSWORD", "create_form", "edit_form", "db_snapshot", "audit_html"]
+__all__ = ["PASSWORD", "ROOT", "create_form", "edit_form", "db_snapshot", "audit_html"]
 
 
 @pytest.fixture
