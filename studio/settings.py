@@ -294,7 +294,7 @@ STUDIO_RUN_TIMEOUT = env_int("STUDIO_RUN_TIMEOUT", 120, minimum=1)
 STUDIO_RUN_MAX_ACTIVE_PER_USER = env_int("STUDIO_RUN_MAX_ACTIVE_PER_USER", 3, minimum=1)
 # A running run's worker writes a heartbeat every few seconds; a run whose heartbeat is older than
 # this is marked failed ("worker lost") the next time anyone looks at it or a worker starts a run.
-STUDIO_RUN_LOST_AFTER = env_int("STUDIO_RUN_LOST_AFTER", 30, minimum=5)
+STUDIO_RUN_LOST_AFTER = env_int("STUDIO_RUN_LOST_AFTER", 30, minimum=2)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from <body hx-headers>, never from the cookie

@@ -113,7 +113,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("STUDIO_TASKS_BACKEND", "celery", "STUDIO_TASKS_BACKEND"),
     ("STUDIO_RUN_TIMEOUT", "0", "STUDIO_RUN_TIMEOUT='0' is too small; use at least 1"),
     ("STUDIO_RUN_MAX_ACTIVE_PER_USER", "0", "STUDIO_RUN_MAX_ACTIVE_PER_USER='0' is too small"),
-    ("STUDIO_RUN_LOST_AFTER", "1", "STUDIO_RUN_LOST_AFTER='1' is too small; use at least 5"),
+    ("STUDIO_RUN_LOST_AFTER", "1", "STUDIO_RUN_LOST_AFTER='1' is too small; use at least 2"),
     ("STUDIO_MAX_BODY_BYTES", "2MB", "STUDIO_MAX_BODY_BYTES='2MB' is not an integer"),
     ("STUDIO_LOGIN_FAILURE_LIMIT", "0", "STUDIO_LOGIN_FAILURE_LIMIT='0' is too small"),
     ("STUDIO_LOGIN_FAILURE_LIMIT", "five", "STUDIO_LOGIN_FAILURE_LIMIT='five' is not an integer"),
