@@ -15,11 +15,12 @@ $(STAMP): requirements.lock
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
 
-run: install ## Migrate, load the demo and serve on http://127.0.0.1:$(PORT)
+run: install ## Migrate, load the demo and serve on http://127.0.0.1:$(PORT) (web + task worker, see Procfile)
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Processes from the Procfile: web (gunicorn) and worker (runs \"Try it\"); Ctrl+C stops both."
+	DEBUG=1 STUDIO_OFFLINE_TOKEN_DELAY=$${STUDIO_OFFLINE_TOKEN_DELAY:-0.03} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 browser-deps: ## Debian's Chromium for the browser tests (installed when missing and we are root)
 	@if [ ! -x /usr/bin/chromium ]; then \

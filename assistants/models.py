@@ -262,3 +262,132 @@ __all__ = [
     "ImmutableVersionError",
     "Publication",
 ]
+
+
+# -- runs ----------------------------------------------------------------------------------------
+
+
+class ImmutableRunError(Exception):
+    """Raised on any attempt to change a finished run."""
+
+
+class RunQuerySet(models.QuerySet["Run"]):
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=Run.ACTIVE)
+
+    def for_user(self, user: Any) -> RunQuerySet:
+        return self.filter(created_by=user)
+
+    def newest_first(self) -> RunQuerySet:
+        return self.order_by("-created_at")
+
+
+class Run(models.Model):
+    """One execution of an assistant's graph on one input, in a background worker.
+
+    It records the exact configuration that ran: the version number, or ``version`` None for the
+    unsaved values of an edit form, and in both cases the ``config`` and ``context`` themselves.
+    The worker appends :class:`RunEvent` rows while it runs; once finished (any status but queued
+    and running) the row never changes again.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+    STATUS_CHOICES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (SUCCEEDED, "Succeeded"),
+        (FAILED, "Failed"),
+        (CANCELLED, "Cancelled"),
+        (TIMED_OUT, "Timed out"),
+    ]
+    ACTIVE = (QUEUED, RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="runs")
+    graph_id = models.CharField(max_length=255)
+    version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version that ran; empty for unsaved edit values."
+    )
+    config = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    input = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=QUEUED, db_index=True)
+    output = models.JSONField(null=True, blank=True)
+    output_text = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    error_node = models.CharField(max_length=255, blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    total_tokens = models.PositiveIntegerField(null=True, blank=True)
+    timeout_seconds = models.PositiveIntegerField(default=120)
+    actor = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    worker = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["assistant", "-created_at"], name="run_assistant_time"),
+            models.Index(fields=["created_by", "status"], name="run_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored is not None and stored not in self.ACTIVE:
+                raise ImmutableRunError(f"Run {self.pk} is finished and cannot change.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in self.ACTIVE
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()
+
+
+class RunEvent(models.Model):
+    """One thing that happened in a run (a node step, a model call, streamed text), in order."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "seq"], name="unique_run_event_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} #{self.seq} {self.kind}"
+
+
+__all__ += ["ImmutableRunError", "Run", "RunEvent"]

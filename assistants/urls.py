@@ -45,3 +45,14 @@ urlpatterns = [
         name="assistant-delete-confirm",
     ),
 ]
+
+# Try it: runs (assistants.views.runs).
+from assistants.views import runs as run_views  # noqa: E402
+
+urlpatterns += [
+    path("assistant/<uuid:assistant_id>/try/", run_views.run_create, name="run-create"),
+    path("assistant/<uuid:assistant_id>/runs/", run_views.run_list, name="run-list"),
+    path("run/<uuid:run_id>/", run_views.run_detail, name="run-detail"),
+    path("run/<uuid:run_id>/cancel/", run_views.run_cancel_view, name="run-cancel"),
+    path("run/<uuid:run_id>/rerun/", run_views.run_rerun_view, name="run-rerun"),
+]

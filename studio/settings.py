@@ -255,6 +255,34 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# -- Runs ("Try it"): background tasks and limits ---------------------------------------------------
+# Runs execute in a task worker (Procfile ``worker:``), never in a web request. The default queue is
+# the database (django-tasks-db; workers: ``manage.py db_worker``, any number, on any machine sharing
+# the database). STUDIO_TASKS_BACKEND=rq uses Redis instead (django-tasks-rq; REDIS_URL; workers:
+# ``manage.py rqworker default``); "immediate" runs tasks inside the request (tests, debugging).
+STUDIO_TASKS_BACKEND = env_str("STUDIO_TASKS_BACKEND", "database") or "database"
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if STUDIO_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"STUDIO_TASKS_BACKEND={STUDIO_TASKS_BACKEND!r} is not one of {sorted(_TASK_BACKENDS)}."
+    )
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+if STUDIO_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[STUDIO_TASKS_BACKEND], "QUEUES": ["default"]}}
+# A run is stopped (status "timed out") after this many seconds.
+STUDIO_RUN_TIMEOUT = env_int("STUDIO_RUN_TIMEOUT", 120)
+# How many runs one user may have queued or running at once.
+STUDIO_RUN_MAX_ACTIVE_PER_USER = env_int("STUDIO_RUN_MAX_ACTIVE_PER_USER", 3)
+# A running run's worker writes a heartbeat every few seconds; a run whose heartbeat is older than
+# this is marked failed ("worker lost") the next time anyone looks at it or a worker starts a run.
+STUDIO_RUN_LOST_AFTER = env_int("STUDIO_RUN_LOST_AFTER", 30)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from <body hx-headers>, never from the cookie
 X_FRAME_OPTIONS = "DENY"

@@ -39,8 +39,17 @@ PAGE_POSTS: list[PageAction] = [
     ("assistants:assistant-delete",    lambda a: [a.pk],     lambda a: {},                                            302, True),
     ("assistants:version-publish",     lambda a: [a.pk, 3],  lambda a: {},                                            302, True),
     ("assistants:version-restore",     lambda a: [a.pk, 1],  lambda a: {},                                            302, True),
+    ("assistants:run-create",          lambda a: [a.pk],     lambda a: {"version": "1", "input-topic": "Forged?", "run": "1"}, 302, True),
+    ("assistants:run-cancel",          lambda a: [_run(a).pk], lambda a: {},                                          302, True),
+    ("assistants:run-rerun",           lambda a: [_run(a).pk], lambda a: {},                                          302, True),
 ]
 # fmt: on
+
+
+def _run(assistant: Assistant) -> Any:
+    from tests.security.test_permission_matrix import _queued_run
+
+    return _queued_run(assistant)
 
 
 def browser(user: Any = None) -> Client:

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from assistants.api.auth import NOT_AUTHENTICATED
-from assistants.models import Assistant
+from assistants.models import Assistant, Run
 from tests.security.conftest import create_form, db_snapshot, edit_form
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,12 @@ PAGE_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("assistants:version-publish",          "POST", "published", (L,  403,   403,   403,   302, L,   L,   L,   403)),
     ("assistants:version-restore-confirm",  "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:version-restore",          "POST", "restored",  (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:run-create",               "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
+    ("assistants:run-create",               "POST", "ran",       (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:run-list",                 "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
+    ("assistants:run-detail",               "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
+    ("assistants:run-cancel",               "POST", "cancelled", (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:run-rerun",                "POST", "ran",       (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("graphs:graph-list",                   "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     ("graphs:graph-detail",                 "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     # The project's own routes (studio/urls.py): public documents, sign-in, and the admin
@@ -96,8 +102,22 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:version-restore-confirm": [blog.pk, 1],
         "assistants:version-restore": [blog.pk, 1],
         "graphs:graph-detail": ["writer"],
+        "assistants:run-create": [blog.pk],
+        "assistants:run-list": [blog.pk],
     }
+    if name in ("assistants:run-detail", "assistants:run-cancel", "assistants:run-rerun"):
+        args[name] = [_queued_run(blog).pk]
     return reverse(name, args=args.get(name, []))
+
+
+def _queued_run(blog: Assistant) -> Run:
+    """A run of the blog writer waiting for a worker (test data: no audit entry, no task)."""
+    if not Assistant.objects.filter(pk=blog.pk).exists():  # deleted by an earlier request
+        return Run()  # an unknown run id: the views answer 404 (or 405 for a wrong method)
+    existing = Run.objects.filter(assistant=blog).first()
+    return existing or Run.objects.create(
+        assistant=blog, graph_id=blog.graph_id, version=1, input={"topic": "x"}, actor="system"
+    )
 
 
 def _page_data(name: str, blog: Assistant) -> dict[str, Any]:
@@ -108,6 +128,7 @@ def _page_data(name: str, blog: Assistant) -> dict[str, Any]:
         "assistants:assistant-changes": lambda: edit_form(blog, **{"ctx-temperature": "1.1"}),
         "assistants:field-validate": lambda: {"_field": "temperature", "ctx-temperature": "0.5"},
         "assistants:assistant-duplicate": lambda: {"name": "Copied in the matrix", "version": ""},
+        "assistants:run-create": lambda: {"version": "1", "input-topic": "matrix", "run": "1"},
     }
     return builders.get(name, dict)()
 
@@ -253,6 +274,15 @@ def _effect_revoked(blog: Assistant, before: dict[str, Any]) -> None:
     assert db_snapshot()["revoked_keys"] == before["revoked_keys"] + 1
 
 
+def _effect_ran(blog: Assistant, before: dict[str, Any]) -> None:
+    assert Run.objects.filter(assistant=blog, created_by__isnull=False).count() == 1
+    assert db_snapshot()["audit"] == before["audit"] + 1
+
+
+def _effect_cancelled(blog: Assistant, before: dict[str, Any]) -> None:
+    assert Run.objects.get(assistant=blog).status == Run.CANCELLED
+
+
 EFFECTS: dict[str, Callable[[Assistant, dict[str, Any]], None]] = {
     "created": _effect_created,
     "drafted": _effect_drafted,
@@ -261,6 +291,8 @@ EFFECTS: dict[str, Callable[[Assistant, dict[str, Any]], None]] = {
     "restored": _effect_restored,
     "deleted": _effect_deleted,
     "revoked": _effect_revoked,
+    "ran": _effect_ran,
+    "cancelled": _effect_cancelled,
 }
 
 
