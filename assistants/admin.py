@@ -153,6 +153,8 @@ class AssistantAdmin(admin.ModelAdmin):
             except PermissionDenied as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
+            except services.PublishGateClosed as exc:  # the others go on
+                self.message_user(request, f"{assistant.name}: {exc}", messages.ERROR)
         self.message_user(
             request, f"Published the newest version of {done} assistant(s).", messages.SUCCESS
         )

@@ -16,6 +16,7 @@ One module per concern; import the services from here (``from assistants import 
 - ``versions``: save, publish, restore.
 - ``defaults``: each graph's default assistant.
 - ``api_keys``: create and revoke API keys.
+- ``test_inputs``, ``comparisons``, ``gate``: test inputs, comparisons with live, the gate.
 - ``imports``: restore assistants with their history from an export file.
 """
 
@@ -42,6 +43,7 @@ from assistants.services.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from assistants.services.gate import PublishGateClosed
 from assistants.services.rows import (
     copy_to_assistant,
     insert_assistant,
@@ -73,6 +75,7 @@ __all__ = [
     "ConfigContextConflict",
     "GraphNotFound",
     "GraphUnavailable",
+    "PublishGateClosed",
     "ServiceError",
     "VersionConflict",
     "VersionNotFound",

@@ -47,7 +47,14 @@ def copy_to_assistant(assistant: Assistant, version: AssistantVersion) -> None:
 
 
 def publish_version(*, assistant: Assistant, version: AssistantVersion, actor: Actor) -> None:
-    """Move the published pointer and record it (the caller holds the row lock)."""
+    """Move the published pointer and record it (the caller holds the row lock).
+
+    Refused with ``PublishGateClosed`` when the assistant requires passing checks and
+    ``version`` has none (see :mod:`assistants.services.gate`).
+    """
+    from assistants.services.gate import gate_check
+
+    gate_check(assistant=assistant, version=version.version)
     from_version = assistant.version if assistant.published_version_id else None
     copy_to_assistant(assistant, version)
     assistant.save()
