@@ -40,7 +40,14 @@ class TestInputAdmin(_ReadOnly):
 
 @admin.register(Comparison)
 class ComparisonAdmin(_ReadOnly):
-    list_display = ["assistant", "candidate_version", "live_version", "status", "checks", "created_at"]
+    list_display = [
+        "assistant",
+        "candidate_version",
+        "live_version",
+        "status",
+        "checks",
+        "created_at",
+    ]
     list_select_related = ["assistant"]
     list_filter = ["status", "assistant__graph_id"]
     search_fields = ["assistant__name"]

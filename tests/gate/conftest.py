@@ -12,14 +12,7 @@ from assistants.actors import Actor
 from assistants.models import Assistant, Comparison, Run
 from assistants.services.comparisons import comparison_refresh
 from assistants.tasks import execute_run
-from tests.runs.conftest import (  # noqa: F401 - fixtures
-    _migrated_sqlite,
-    _run_settings,
-    client_for,
-    make_assistant,
-    start_worker,
-    worker_db,
-)
+from tests.runs.conftest import *  # noqa: F403 - fixtures: graphs, workers, clients
 
 SYSTEM = Actor.system_actor()
 HTMX = {"HTTP_HX_REQUEST": "true"}

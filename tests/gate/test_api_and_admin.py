@@ -127,9 +127,7 @@ def test_the_admin_lists_comparisons_and_test_inputs_read_only(
     comparison = execute_queued(comparison_create(actor=SYSTEM, assistant_id=gated.pk, version=2))
     page = admin_client_.get(reverse("admin:assistants_comparison_changelist"))
     assert page.status_code == 200 and "Writer" in page.content.decode()
-    detail = admin_client_.get(
-        reverse("admin:assistants_comparison_change", args=[comparison.pk])
-    )
+    detail = admin_client_.get(reverse("admin:assistants_comparison_change", args=[comparison.pk]))
     assert detail.status_code == 200
     assert "1 of 1" in detail.content.decode()
     inputs = admin_client_.get(reverse("admin:assistants_testinput_changelist"))

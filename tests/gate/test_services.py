@@ -156,7 +156,9 @@ def test_a_comparison_runs_both_versions_on_every_input_and_stores_the_results(
     assert comparison.passes
     plain, tide = comparison.results
     assert tide["name"] == "tide" and len(tide["candidate"]) == 2 and len(tide["live"]) == 2
-    assert tide["checks"] == [{"label": "contains “in one breath”", "candidate": True, "live": False}]
+    assert tide["checks"] == [
+        {"label": "contains “in one breath”", "candidate": True, "live": False}
+    ]
     assert plain["checks"] == [
         {"label": "finishes without an error", "candidate": True, "live": True}
     ]
@@ -220,7 +222,9 @@ def test_a_run_lost_with_its_worker_fails_the_comparison(writer: Assistant, sett
 def test_a_cancelled_run_fails_the_comparison(writer: Assistant) -> None:
     add_input(writer)
     comparison = comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2)
-    run_cancel(actor=SYSTEM, run_id=Run.objects.filter(comparison_link__comparison=comparison)[0].pk)
+    run_cancel(
+        actor=SYSTEM, run_id=Run.objects.filter(comparison_link__comparison=comparison)[0].pk
+    )
     assert execute_queued(comparison).status == Comparison.FAILED
 
 
@@ -273,7 +277,9 @@ def test_the_gate_names_the_failing_checks_and_opens_once_they_pass(writer: Assi
     with pytest.raises(PublishGateClosed) as caught:
         services.version_publish(actor=SYSTEM, assistant_id=writer.pk, version=3)
     assert caught.value.failing == ["tide: contains “in one breath”"]
-    assert "0 of 1 checks pass. Failing checks: tide: contains “in one breath”." in str(caught.value)
+    assert "0 of 1 checks pass. Failing checks: tide: contains “in one breath”." in str(
+        caught.value
+    )
     comparison = comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2)
     with pytest.raises(PublishGateClosed, match="still running"):
         services.version_publish(actor=SYSTEM, assistant_id=writer.pk, version=2)
@@ -302,7 +308,9 @@ def test_a_failed_comparison_keeps_the_gate_closed(writer: Assistant) -> None:
     add_input(writer)
     gate_on(writer)
     comparison = comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2)
-    run_cancel(actor=SYSTEM, run_id=Run.objects.filter(comparison_link__comparison=comparison)[0].pk)
+    run_cancel(
+        actor=SYSTEM, run_id=Run.objects.filter(comparison_link__comparison=comparison)[0].pk
+    )
     execute_queued(comparison)
     with pytest.raises(PublishGateClosed, match="did not complete"):
         services.version_publish(actor=SYSTEM, assistant_id=writer.pk, version=2)
