@@ -26,8 +26,15 @@ class TestInputAdmin(_ReadOnly):
     list_select_related = ["assistant", "updated_by"]
     search_fields = ["name", "assistant__name"]
     list_filter = ["assistant__graph_id"]
-    fields = ["assistant", "name", "input_json", "expectations_json", "updated_at", "updated_by"]
-    readonly_fields = fields
+    readonly_fields = (
+        "assistant",
+        "name",
+        "input_json",
+        "expectations_json",
+        "updated_at",
+        "updated_by",
+    )
+    fields = readonly_fields
 
     @admin.display(description="Input")
     def input_json(self, obj: TestInput) -> str:
@@ -51,7 +58,7 @@ class ComparisonAdmin(_ReadOnly):
     list_select_related = ["assistant"]
     list_filter = ["status", "assistant__graph_id"]
     search_fields = ["assistant__name"]
-    fields = [
+    readonly_fields = (
         "assistant",
         "candidate_version",
         "live_version",
@@ -63,8 +70,8 @@ class ComparisonAdmin(_ReadOnly):
         "created_at",
         "finished_at",
         "results_json",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     @admin.display(description="Checks passed (candidate; live)")
     def checks(self, obj: Comparison) -> str:

@@ -53,7 +53,7 @@ def comparison_rows(comparison: Comparison) -> list[ComparisonRow]:
 
 
 def latest_comparison(assistant: Assistant, version: int) -> Comparison | None:
-    return assistant.comparisons.of_version(version).newest_first().first()
+    return Comparison.objects.filter(assistant=assistant).of_version(version).newest_first().first()
 
 
 def summary(comparison: Comparison) -> str:

@@ -78,7 +78,7 @@ def evaluate(expectation: dict[str, Any], text: str) -> bool:
         except re.error:  # stored before validation existed: a broken pattern never passes
             return False
     if kind == "max_chars":
-        return len(text) <= int(value)
+        return isinstance(value, int) and len(text) <= value
     if kind == "valid_json":
         try:
             json.loads(text)

@@ -19,6 +19,11 @@ from django.utils.dateparse import parse_datetime
 
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
+from assistants.transfer_test_inputs import (
+    check_test_inputs,
+    export_test_inputs,
+    import_test_inputs,
+)
 
 FORMAT = "assistants-studio/v1"
 VERSION_FIELDS = (
@@ -82,6 +87,7 @@ def export_assistants(queryset: QuerySet[Assistant] | None = None) -> dict[str, 
                     }
                     for p in publications
                 ],
+                **export_test_inputs(assistant),
             }
         )
     return {"format": FORMAT, "exported_at": _iso(timezone.now()), "assistants": items}
@@ -124,6 +130,8 @@ def _check_document(data: Any) -> list[dict[str, Any]]:
             if missing:
                 raise ImportFileError(f"{where}.versions[{v_index}] lacks {', '.join(missing)}.")
             _parse_time(version["created_at"], f"{where}.versions[{v_index}].created_at")
+        if problem := check_test_inputs(item, where):
+            raise ImportFileError(problem)
         published = item.get("published_version")
         if published is not None and published not in numbers:
             raise ImportFileError(
@@ -199,6 +207,7 @@ def _import_one(*, actor: Actor, pk: uuid.UUID, item: dict[str, Any]) -> str:
             created_at=_parse_time(data["created_at"], "publication created_at"),
         )
         added += 1
+    added += import_test_inputs(assistant, item)
     published_number = item.get("published_version")
     published = (
         assistant.versions.filter(version=published_number).first() if published_number else None

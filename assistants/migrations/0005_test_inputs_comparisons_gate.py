@@ -8,77 +8,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistants', '0004_runs'),
+        ("assistants", "0004_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assistant',
-            name='require_passing_checks',
-            field=models.BooleanField(default=False, help_text='Publish only versions whose latest comparison with live passes every check.'),
+            model_name="assistant",
+            name="require_passing_checks",
+            field=models.BooleanField(
+                default=False,
+                help_text="Publish only versions whose latest comparison with live passes every check.",
+            ),
         ),
         migrations.CreateModel(
-            name='Comparison',
+            name="Comparison",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('candidate_version', models.PositiveIntegerField()),
-                ('live_version', models.PositiveIntegerField()),
-                ('repeats', models.PositiveSmallIntegerField(default=1)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Finished'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('total', models.PositiveIntegerField(default=0, help_text='Runs to do.')),
-                ('done', models.PositiveIntegerField(default=0, help_text='Runs finished.')),
-                ('inputs', models.JSONField(default=list, help_text='The test inputs as they were.')),
-                ('results', models.JSONField(blank=True, default=list)),
-                ('candidate_passed', models.PositiveIntegerField(default=0)),
-                ('live_passed', models.PositiveIntegerField(default=0)),
-                ('checks_total', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True, default='')),
-                ('actor', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('assistant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comparisons', to='assistants.assistant')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("candidate_version", models.PositiveIntegerField()),
+                ("live_version", models.PositiveIntegerField()),
+                ("repeats", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, help_text="Runs to do.")),
+                ("done", models.PositiveIntegerField(default=0, help_text="Runs finished.")),
+                (
+                    "inputs",
+                    models.JSONField(default=list, help_text="The test inputs as they were."),
+                ),
+                ("results", models.JSONField(blank=True, default=list)),
+                ("candidate_passed", models.PositiveIntegerField(default=0)),
+                ("live_passed", models.PositiveIntegerField(default=0)),
+                ("checks_total", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True, default="")),
+                ("actor", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assistant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comparisons",
+                        to="assistants.assistant",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ComparisonRun',
+            name="ComparisonRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('candidate', 'Candidate'), ('live', 'Live')], max_length=16)),
-                ('input_index', models.PositiveIntegerField()),
-                ('repeat', models.PositiveSmallIntegerField(default=0)),
-                ('comparison', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='assistants.comparison')),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='comparison_link', to='assistants.run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("candidate", "Candidate"), ("live", "Live")], max_length=16
+                    ),
+                ),
+                ("input_index", models.PositiveIntegerField()),
+                ("repeat", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "comparison",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="assistants.comparison",
+                    ),
+                ),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comparison_link",
+                        to="assistants.run",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['comparison', 'input_index', 'side', 'repeat'],
+                "ordering": ["comparison", "input_index", "side", "repeat"],
             },
         ),
         migrations.CreateModel(
-            name='TestInput',
+            name="TestInput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('input', models.JSONField(blank=True, default=dict)),
-                ('expectations', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assistant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='test_inputs', to='assistants.assistant')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("input", models.JSONField(blank=True, default=dict)),
+                ("expectations", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assistant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="test_inputs",
+                        to="assistants.assistant",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assistant', 'name', 'id'],
+                "ordering": ["assistant", "name", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='comparison',
-            index=models.Index(fields=['assistant', 'candidate_version', '-created_at'], name='comparison_version_time'),
+            model_name="comparison",
+            index=models.Index(
+                fields=["assistant", "candidate_version", "-created_at"],
+                name="comparison_version_time",
+            ),
         ),
     ]

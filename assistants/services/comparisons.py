@@ -212,10 +212,10 @@ def _store_results(comparison: Comparison) -> None:
             "checks": [],
         }
         for expectation in expectations:
-            check = {"label": describe(expectation) if expectation else NO_ERRORS}
+            check: dict[str, Any] = {"label": describe(expectation) if expectation else NO_ERRORS}
             for side in (ComparisonRun.CANDIDATE, ComparisonRun.LIVE):
                 check[side] = _side_passes(entry[side], expectation)
-                passed[side] += check[side]
+                passed[side] += int(check[side])
             entry["checks"].append(check)
             total += 1
         results.append(entry)

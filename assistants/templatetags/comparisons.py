@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 
 from assistants.comparison_display import latest_comparison, summary
-from assistants.models import Assistant, AssistantVersion
+from assistants.models import Assistant, AssistantVersion, Comparison
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def comparison_panel(context: dict[str, Any], assistant: Assistant) -> dict[str,
         "perms": context.get("perms"),
         "csrf_token": context.get("csrf_token"),
         "test_input_count": assistant.test_inputs.count(),
-        "comparisons": list(assistant.comparisons.newest_first()[:5]),
+        "comparisons": list(Comparison.objects.filter(assistant=assistant).newest_first()[:5]),
     }
 
 

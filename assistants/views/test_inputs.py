@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistants import services
-from assistants.models import Assistant, TestInput
+from assistants.models import Assistant, Comparison, TestInput
 from assistants.services import test_inputs as inputs_service
 from assistants.test_input_forms import CopyTestInputsForm, ExpectationsForm, input_initial
 from assistants.views.common import actor_for, can_change, can_view, get_assistant, graph_state
@@ -36,12 +36,14 @@ LIST = "assistants/testinput_list.html"
 FORM = "assistants/testinput_form.html"
 
 
-def _list_context(assistant: Assistant, copy_form: CopyTestInputsForm | None = None) -> dict:
+def _list_context(
+    assistant: Assistant, copy_form: CopyTestInputsForm | None = None
+) -> dict[str, Any]:
     return {
         "assistant": assistant,
         "test_inputs": list(assistant.test_inputs.select_related("updated_by")),
         "copy_form": copy_form or CopyTestInputsForm(assistant=assistant),
-        "comparisons": assistant.comparisons.newest_first()[:10],
+        "comparisons": Comparison.objects.filter(assistant=assistant).newest_first()[:10],
     }
 
 

@@ -13,6 +13,7 @@ from assistants.models import Assistant, Comparison, Run
 from assistants.services.comparisons import comparison_refresh
 from assistants.tasks import execute_run
 from tests.runs.conftest import *  # noqa: F403 - fixtures: graphs, workers, clients
+from tests.runs.conftest import _migrated_sqlite, _run_settings  # noqa: F401 - fixtures
 
 SYSTEM = Actor.system_actor()
 HTMX = {"HTTP_HX_REQUEST": "true"}
