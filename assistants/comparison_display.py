@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from assistants.diff import DiffBudget, render_inline
 from assistants.models import Assistant, Comparison
 
-__all__ = ["ComparisonRow", "comparison_rows", "latest_comparison", "summary"]
+__all__ = ["ComparisonRow", "comparison_rows", "latest_comparison", "panel_context", "summary"]
 
 
 @dataclass
@@ -73,3 +73,12 @@ def summary(comparison: Comparison) -> str:
         f"v{comparison.candidate_version}: {comparison.candidate_passed} of {total} checks pass; "
         f"live v{comparison.live_version}: {comparison.live_passed} of {total}"
     )
+
+
+def panel_context(assistant: Assistant) -> dict[str, Any]:
+    """The checks section: the gate setting, Compare with live, recent comparisons."""
+    return {
+        "assistant": assistant,
+        "test_input_count": assistant.test_inputs.count(),
+        "comparisons": list(Comparison.objects.filter(assistant=assistant).newest_first()[:5]),
+    }

@@ -84,4 +84,5 @@ urlpatterns += [
         name="comparison-detail",
     ),
     path(f"{ASSISTANT}gate/", comparison_views.assistant_gate, name="assistant-gate"),
+    path(f"{ASSISTANT}checks/", comparison_views.comparison_panel, name="comparison-panel"),
 ]

@@ -9,12 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import services
-from assistants.comparison_display import comparison_rows
+from assistants.comparison_display import comparison_rows, panel_context
 from assistants.models import Comparison
 from assistants.services.comparisons import MAX_REPEATS, comparison_create, comparison_refresh
 from assistants.services.gate import assistant_gate_set, failing_checks
@@ -28,7 +28,7 @@ from assistants.views.common import (
 )
 from studio.htmx import HtmxHttpRequest, action_done, render_page
 
-__all__ = ["assistant_gate", "comparison_create_view", "comparison_detail"]
+__all__ = ["assistant_gate", "comparison_create_view", "comparison_detail", "comparison_panel"]
 
 DETAIL = "assistants/comparison_detail.html"
 
@@ -80,6 +80,14 @@ def comparison_detail(request: HtmxHttpRequest, comparison_id: uuid.UUID) -> Htt
     return render_page(request, DETAIL, context, partial="comparison-live")
 
 
+@require_GET
+@can_view
+def comparison_panel(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
+    """The assistant page's checks section (loaded by HTMX; the page links test inputs)."""
+    context = panel_context(get_assistant(assistant_id))
+    return render_page(request, "assistants/_comparison_panel.html", context)
+
+
 @require_POST
 @can_publish
 def assistant_gate(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpResponse:
@@ -92,8 +100,5 @@ def assistant_gate(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRes
         if required
         else "Publishing no longer requires passing checks.",
     )
-    if request.htmx:
-        return action_done(
-            request, reverse("assistants:assistant-detail", args=[assistant.pk]), "gate-changed"
-        )
-    return redirect("assistants:assistant-detail", assistant_id=assistant.pk)
+    url = reverse("assistants:assistant-detail", args=[assistant.pk])
+    return action_done(request, url, "gate-changed")

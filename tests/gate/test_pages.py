@@ -37,25 +37,30 @@ def url(name: str, *args: Any) -> str:
 # -- test inputs -----------------------------------------------------------------------------------
 
 
-def test_the_assistant_page_links_test_inputs_and_lists_comparisons(
+def test_the_assistant_page_links_test_inputs_and_loads_the_checks_section(
     client_for: Any, viewer: Any, writer: Assistant
 ) -> None:
     add_input(writer)
     execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
-    html = client_for(viewer).get(url("assistant-detail", writer.pk)).content.decode()
+    client = client_for(viewer)
+    html = client.get(url("assistant-detail", writer.pk)).content.decode()
     assert f'<a class="strong" href="{url("testinput-list", writer.pk)}">Test inputs</a>' in html
-    assert "v2 against live v1</a>" in html and "1 of 1 checks pass (live 0)" in html
-    assert "Publishing does not require passing checks." in html
-    assert "Compare with live" not in html and "Require passing checks to publish" not in html
+    assert f'hx-get="{url("comparison-panel", writer.pk)}" hx-trigger="load"' in html
+    panel = client.get(url("comparison-panel", writer.pk), **HTMX).content.decode()
+    assert panel.lstrip().startswith('<section id="checks"')
+    assert f'<a class="strong" href="{url("testinput-list", writer.pk)}">Test inputs</a>' in panel
+    assert "v2 against live v1</a>" in panel and "1 of 1 checks pass (live 0)" in panel
+    assert "Publishing does not require passing checks." in panel
+    assert "Compare with live" not in panel and "Require passing checks to publish" not in panel
 
 
 def test_editors_see_compare_with_live_and_publishers_the_gate_setting(
     client_for: Any, editor: Any, publisher: Any, writer: Assistant
 ) -> None:
-    editor_html = client_for(editor).get(url("assistant-detail", writer.pk)).content.decode()
+    editor_html = client_for(editor).get(url("comparison-panel", writer.pk)).content.decode()
     assert ">Compare with live</button>" in editor_html
     assert "Require passing checks to publish" not in editor_html
-    html = client_for(publisher).get(url("assistant-detail", writer.pk)).content.decode()
+    html = client_for(publisher).get(url("comparison-panel", writer.pk)).content.decode()
     assert '<label for="require-passing-checks">Require passing checks to publish</label>' in html
 
 
