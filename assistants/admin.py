@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -164,10 +165,11 @@ class AssistantAdmin(admin.ModelAdmin):
     def duplicate_assistants(self, request: HttpRequest, queryset: QuerySet[Assistant]) -> None:
         actor = Actor(user=request.user)
         try:
-            copies = [
-                services.assistant_duplicate(actor=actor, assistant_id=a.pk) for a in queryset
-            ]
-        except PermissionDenied as exc:
+            with transaction.atomic():  # all copies or none
+                copies = [
+                    services.assistant_duplicate(actor=actor, assistant_id=a.pk) for a in queryset
+                ]
+        except (PermissionDenied, services.GraphUnavailable) as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
         self.message_user(request, f"Created {len(copies)} copy(ies).", messages.SUCCESS)

@@ -38,8 +38,6 @@ __all__ = [
     "flatten",
     "render_inline",
     "render_side_by_side",
-    "same_value",
-    "show_value",
     "version_snapshot",
 ]
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assistants.diff import same_value, show_value
+from graphs.values import same_value, show_value
 
 __all__ = [
     "MISSING",

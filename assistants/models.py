@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from studio.jsonsafety import TolerantJSONField
+
 
 class ImmutableVersionError(Exception):
     """Raised on any attempt to change or delete a stored version."""
@@ -59,9 +61,9 @@ class Assistant(models.Model):
     graph_id = models.CharField(max_length=255, db_index=True)
     name = models.CharField(max_length=255, default="Untitled")
     description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the wire tells null from ""
-    metadata = models.JSONField(default=dict, blank=True)
-    config = models.JSONField(default=dict, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    metadata = TolerantJSONField(default=dict, blank=True)
+    config = TolerantJSONField(default=dict, blank=True)
+    context = TolerantJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Number of the published version.")
     published_version = models.ForeignKey(
         "AssistantVersion",
@@ -123,9 +125,9 @@ class AssistantVersion(models.Model):
     graph_id = models.CharField(max_length=255)
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)  # noqa: DJ001 - the wire tells null from ""
-    metadata = models.JSONField(default=dict, blank=True)
-    config = models.JSONField(default=dict, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    metadata = TolerantJSONField(default=dict, blank=True)
+    config = TolerantJSONField(default=dict, blank=True)
+    context = TolerantJSONField(default=dict, blank=True)
     note = models.CharField(max_length=500, blank=True, default="")
     author = models.CharField(max_length=255, blank=True, default="", help_text="Who saved it.")
     author_user = models.ForeignKey(
@@ -244,7 +246,7 @@ class AuditEntry(models.Model):
     # Not a foreign key: the trail of a deleted assistant must survive it.
     assistant_id = models.UUIDField(null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(null=True, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    payload = TolerantJSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

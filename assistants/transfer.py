@@ -1,29 +1,31 @@
-"""Export and import of assistants with every version and the publication history.
+"""The export file: writing it, and checking one before anything is imported from it.
 
-The file is plain JSON (format ``assistants-studio/v1``). An import recreates versions with their
-original numbers, authors and timestamps, so ``export -> import -> export`` gives the same
-document, and importing a file twice changes nothing the second time.
+The file is plain JSON (format ``assistants-studio/v1``): every assistant with all its versions
+and its publication history. :func:`export_assistants` reads the database; importing is a
+service (:func:`assistants.services.assistants_import`, "restore from export"), which first has
+:func:`check_export` judge the whole file, so that a bad file is refused with every problem and
+its place, and nothing is written.
+
+Each version's content is judged by the API's own input fields (the validator a ``POST
+/assistants`` body goes through): metadata, config and context are objects, strings hold no NUL
+or lone surrogate, names fit. What depends on the graphs (registered, loading, context schema)
+is judged by the service, with the services' checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from assistants.actors import Actor
-from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
-from assistants.transfer_test_inputs import (
-    check_test_inputs,
-    export_test_inputs,
-    import_test_inputs,
-)
+from assistants.api.fields import text_problem
+from assistants.models import Assistant, AssistantVersion
+from assistants.transfer_test_inputs import check_test_inputs, export_test_inputs
 
 FORMAT = "assistants-studio/v1"
 VERSION_FIELDS = (
@@ -38,20 +40,58 @@ VERSION_FIELDS = (
     "author",
     "restored_from",
 )
+#: What a version holds that a ``POST /assistants`` body also carries (and is judged the same way).
+CONTENT_FIELDS = ("graph_id", "name", "description", "metadata", "config", "context")
+#: Column lengths of the version and publication rows.
+MAX_NOTE = AssistantVersion._meta.get_field("note").max_length or 500
+MAX_AUTHOR = AssistantVersion._meta.get_field("author").max_length or 255
+BAD_TEXT_MESSAGES = {
+    "nul": "Null characters are not allowed.",
+    "surrogate": "Must be valid Unicode (no lone UTF-16 surrogates).",
+}
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with an import file: where (a path into the file) and what."""
+
+    where: str
+    message: str
+    assistant_id: str | None = None
+
+    def __str__(self) -> str:
+        about = f" (assistant {self.assistant_id})" if self.assistant_id else ""
+        return f"{self.where}{about}: {self.message}"
 
 
 class ImportFileError(ValueError):
-    """The file is not an export this studio can read; the message says what is wrong."""
+    """The file cannot be imported; ``problems`` lists every reason, each with its place."""
+
+    def __init__(self, problems: list[ImportProblem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [ImportProblem("file", problems)]
+        self.problems = problems
+        if len(problems) == 1:
+            text = str(problems[0])
+        else:
+            text = f"{len(problems)} problems; nothing was imported:\n" + "\n".join(
+                f"- {problem}" for problem in problems
+            )
+        super().__init__(text)
 
 
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def _parse_time(value: Any, where: str) -> dt.datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+def parse_time(value: Any) -> dt.datetime | None:
+    """An aware datetime from an ISO 8601 string (UTC when it has no offset), or None."""
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but out of range (a 30th of February)
+        parsed = None
     if parsed is None:
-        raise ImportFileError(f"{where}: {value!r} is not an ISO 8601 date-time.")
+        return None
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
 
 
@@ -93,148 +133,153 @@ def export_assistants(queryset: QuerySet[Assistant] | None = None) -> dict[str, 
     return {"format": FORMAT, "exported_at": _iso(timezone.now()), "assistants": items}
 
 
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+# -- checking a file ---------------------------------------------------------------------------
 
 
-def _check_document(data: Any) -> list[dict[str, Any]]:
+class _Checker:
+    """Collects the problems of one assistant of the file."""
+
+    def __init__(self, problems: list[ImportProblem], assistant_id: str | None) -> None:
+        self.problems = problems
+        self.assistant_id = assistant_id
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(ImportProblem(where, message, self.assistant_id))
+
+    def time(self, value: Any, where: str) -> None:
+        if parse_time(value) is None:
+            self.add(where, f"{value!r} is not an ISO 8601 date-time.")
+
+    def text(self, value: Any, where: str, *, max_length: int, nullable: bool = False) -> None:
+        if value is None and nullable:
+            return
+        if not isinstance(value, str):
+            self.add(where, "Must be a string.")
+        elif len(value) > max_length:
+            self.add(where, f"Must be at most {max_length} characters (it has {len(value)}).")
+        elif problem := text_problem(value):
+            self.add(where, BAD_TEXT_MESSAGES[problem])
+
+    def number(self, value: Any, where: str, allowed: range, *, nullable: bool) -> None:
+        if value is None and nullable:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+            self.add(
+                where, f"{value!r} is not one of the versions {allowed.start}..{allowed.stop - 1}."
+            )
+
+
+def _content_problems(check: _Checker, version: dict[str, Any], where: str) -> None:
+    """Judge a version's content with the API's input fields (the ``POST /assistants`` body)."""
+    from assistants.api.serializers import AssistantCreateSerializer
+
+    content = {name: version[name] for name in CONTENT_FIELDS}
+    serializer = AssistantCreateSerializer(data=content)
+    if not serializer.is_valid():
+        for field, errors in serializer.errors.items():
+            for message in errors if isinstance(errors, list) else [errors]:
+                check.add(f"{where}.{field}", str(message))
+        return
+    data = serializer.validated_data
+    if version["name"] is None:
+        check.add(f"{where}.name", "Must be a string.")
+    for name in ("metadata", "config", "context"):
+        # The API drops reserved keys (LangGraph's rule); an import must not change a version.
+        if data.get(name) is not None and data[name] != version[name]:
+            check.add(f"{where}.{name}", "Holds keys reserved by LangGraph; remove them.")
+    config, context = version["config"] or {}, version["context"] or {}
+    configurable = config.get("configurable")
+    if configurable and configurable != context:
+        check.add(
+            f"{where}.config.configurable",
+            "Must equal the version's context (each mirrors the other).",
+        )
+
+
+def _check_item(problems: list[ImportProblem], index: int, item: Any, seen: set[str]) -> None:
+    where = f"assistants[{index}]"
+    if not isinstance(item, dict):
+        problems.append(ImportProblem(where, "Must be an object."))
+        return
+    raw_id = item.get("assistant_id")
+    try:
+        assistant_id = str(uuid.UUID(str(raw_id)))
+    except ValueError:
+        problems.append(ImportProblem(f"{where}.assistant_id", f"{raw_id!r} is not a UUID."))
+        assistant_id = None
+    check = _Checker(problems, assistant_id)
+    if assistant_id in seen:
+        check.add(f"{where}.assistant_id", "Appears twice in the file.")
+    if assistant_id:
+        seen.add(assistant_id)
+    for key in ("created_at", "updated_at"):
+        check.time(item.get(key), f"{where}.{key}")
+    versions = item.get("versions")
+    if not isinstance(versions, list) or not versions:
+        check.add(f"{where}.versions", "Must be a non-empty list.")
+        return
+    numbers = [v.get("version") if isinstance(v, dict) else None for v in versions]
+    if numbers != list(range(1, len(versions) + 1)):
+        check.add(f"{where}.versions", f"Must be numbered 1..{len(versions)} without gaps.")
+    allowed = range(1, len(versions) + 1)
+    for v_index, version in enumerate(versions):
+        at = f"{where}.versions[{v_index}]"
+        if not isinstance(version, dict):
+            check.add(at, "Must be an object.")
+            continue
+        missing = [name for name in (*VERSION_FIELDS, "created_at") if name not in version]
+        if missing:
+            check.add(at, f"Lacks {', '.join(missing)}.")
+            continue
+        check.time(version["created_at"], f"{at}.created_at")
+        check.text(version["note"], f"{at}.note", max_length=MAX_NOTE)
+        check.text(version["author"], f"{at}.author", max_length=MAX_AUTHOR)
+        check.number(
+            version["restored_from"], f"{at}.restored_from", range(1, v_index + 1), nullable=True
+        )
+        _content_problems(check, version, at)
+    if problem := check_test_inputs(item, where):
+        check.add(f"{where}.test_inputs", problem)
+    published = item.get("published_version")
+    check.number(published, f"{where}.published_version", allowed, nullable=True)
+    publications = item.get("publications", [])
+    if not isinstance(publications, list):
+        check.add(f"{where}.publications", "Must be a list.")
+        return
+    for p_index, publication in enumerate(publications):
+        at = f"{where}.publications[{p_index}]"
+        if not isinstance(publication, dict):
+            check.add(at, "Must be an object.")
+            continue
+        check.number(publication.get("from_version"), f"{at}.from_version", allowed, nullable=True)
+        check.number(publication.get("to_version"), f"{at}.to_version", allowed, nullable=False)
+        check.text(publication.get("actor", ""), f"{at}.actor", max_length=MAX_AUTHOR)
+        check.time(publication.get("created_at"), f"{at}.created_at")
+
+
+def check_export(data: Any) -> list[dict[str, Any]]:
+    """The file's assistants, once every one of them passed; else ``ImportFileError`` listing
+    every problem with its place (``assistants[2].versions[0].metadata``) and assistant id."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImportFileError(f'Not an Assistants Studio export: expected "format": "{FORMAT}".')
     items = data.get("assistants")
     if not isinstance(items, list):
         raise ImportFileError('"assistants" must be a list.')
+    problems: list[ImportProblem] = []
+    seen: set[str] = set()
     for index, item in enumerate(items):
-        where = f"assistants[{index}]"
-        if not isinstance(item, dict):
-            raise ImportFileError(f"{where} must be an object.")
-        try:
-            uuid.UUID(str(item.get("assistant_id")))
-        except ValueError:
-            raise ImportFileError(f"{where}.assistant_id is not a UUID.") from None
-        for key in ("created_at", "updated_at"):
-            _parse_time(item.get(key), f"{where}.{key}")
-        versions = item.get("versions")
-        if not isinstance(versions, list) or not versions:
-            raise ImportFileError(f"{where}.versions must be a non-empty list.")
-        numbers = [v.get("version") if isinstance(v, dict) else None for v in versions]
-        if numbers != list(range(1, len(versions) + 1)):
-            raise ImportFileError(
-                f"{where}.versions must be numbered 1..{len(versions)} without gaps."
-            )
-        for v_index, version in enumerate(versions):
-            missing = [name for name in (*VERSION_FIELDS, "created_at") if name not in version]
-            if missing:
-                raise ImportFileError(f"{where}.versions[{v_index}] lacks {', '.join(missing)}.")
-            _parse_time(version["created_at"], f"{where}.versions[{v_index}].created_at")
-        if problem := check_test_inputs(item, where):
-            raise ImportFileError(problem)
-        published = item.get("published_version")
-        if published is not None and published not in numbers:
-            raise ImportFileError(
-                f"{where}.published_version {published!r} is not one of its versions."
-            )
+        _check_item(problems, index, item, seen)
+    if problems:
+        raise ImportFileError(problems)
     return items
 
 
-def _same_version(row: AssistantVersion, data: dict[str, Any]) -> bool:
-    return all(getattr(row, name) == data[name] for name in VERSION_FIELDS)
-
-
-def import_assistants(*, actor: Actor, data: Any) -> ImportReport:
-    """Import an export document. Each assistant is imported in its own transaction.
-
-    An assistant that exists already gets the versions and publications it lacks; one whose
-    stored history differs from the file's is skipped and reported, never overwritten.
-    """
-    items = _check_document(data)
-    report = ImportReport()
-    for item in items:
-        pk = uuid.UUID(item["assistant_id"])
-        with transaction.atomic():
-            outcome = _import_one(actor=actor, pk=pk, item=item)
-        if outcome.startswith("skipped:"):
-            report.skipped[str(pk)] = outcome.removeprefix("skipped:")
-        else:
-            getattr(report, outcome).append(str(pk))
-    return report
-
-
-def _import_one(*, actor: Actor, pk: uuid.UUID, item: dict[str, Any]) -> str:
-    assistant = Assistant.objects.select_for_update().filter(pk=pk).first()
-    created = assistant is None
-    if assistant is None:
-        assistant = Assistant(
-            assistant_id=pk,
-            created_at=_parse_time(item["created_at"], "created_at"),
-            graph_id=item["versions"][0]["graph_id"],
-        )
-        assistant.save(force_insert=True)
-    stored = {v.version: v for v in assistant.versions.all()}
-    for number, row in stored.items():
-        if number > len(item["versions"]) or not _same_version(row, item["versions"][number - 1]):
-            return (
-                f"skipped:its stored version {number} differs from the file's; nothing was changed"
-            )
-    known_publications = assistant.publications.count()
-    file_publications = item.get("publications", [])
-    if not created and len(file_publications) <= known_publications:
-        live = assistant.version if assistant.published_version_id else None
-        if live != item.get("published_version"):
-            # The file is older than this database's publishing history: importing it must not
-            # move what is live back.
-            return (
-                f"skipped:its published version here (v{live}) is newer than the file's "
-                f"(v{item.get('published_version')}); nothing was changed"
-            )
-    added = 0
-    for data in item["versions"][len(stored) :]:
-        AssistantVersion.objects.create(
-            assistant=assistant,
-            created_at=_parse_time(data["created_at"], "version created_at"),
-            **{name: data[name] for name in VERSION_FIELDS},
-        )
-        added += 1
-    for data in file_publications[known_publications:]:
-        Publication.objects.create(
-            assistant=assistant,
-            from_version=data.get("from_version"),
-            to_version=data["to_version"],
-            actor=data.get("actor", ""),
-            created_at=_parse_time(data["created_at"], "publication created_at"),
-        )
-        added += 1
-    added += import_test_inputs(assistant, item)
-    published_number = item.get("published_version")
-    published = (
-        assistant.versions.filter(version=published_number).first() if published_number else None
-    )
-    latest = len(item["versions"])
-    changed = (
-        created
-        or added
-        or assistant.latest_version_number != latest
-        or (assistant.published_version_id != (published.pk if published else None))
-    )
-    if not changed:
-        return "unchanged"
-    source = published or assistant.versions.get(version=latest)
-    for name in ("graph_id", "name", "description", "metadata", "config", "context"):
-        setattr(assistant, name, getattr(source, name))
-    assistant.version = source.version
-    assistant.published_version = published
-    assistant.latest_version_number = latest
-    assistant.updated_at = _parse_time(item["updated_at"], "updated_at")
-    assistant.save()
-    AuditEntry.objects.create(
-        action="assistant.imported",
-        actor=actor.label,
-        actor_user=actor.user_or_none,
-        assistant_id=pk,
-        version=latest,
-        payload={"rows_added": added, "created": created},
-    )
-    return "created" if created else "updated"
+__all__ = [
+    "FORMAT",
+    "VERSION_FIELDS",
+    "ImportFileError",
+    "ImportProblem",
+    "check_export",
+    "export_assistants",
+    "parse_time",
+]

@@ -29,11 +29,9 @@ a field's variables for the graph page.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import string
 import typing
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -173,22 +171,25 @@ class VariableContract:
 
 # -- the graph's heuristic names -----------------------------------------------------------------
 
-_variables_cache: weakref.WeakKeyDictionary[Any, frozenset[str] | None] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 def known_prompt_variables(spec: Any) -> frozenset[str] | None:
     """The heuristic names for a graph: its input fields and its context fields.
 
     None when the input schema cannot be read (prompts are then judged only by a declared
     contract). Context fields count because graphs commonly format prompts with them (the demo
-    writer fills ``{style}``). Cached per graph: reading schemas may log a failure every time.
+    writer fills ``{style}``). Kept in the graph's cache: reading schemas may log a failure
+    every time.
     """
-    try:
-        return _variables_cache[spec]
-    except (KeyError, TypeError):
-        pass
+    from graphs.registry import GraphSpec
+
+    if not isinstance(spec, GraphSpec):
+        return _known_prompt_variables(spec)
+    return spec.cached(
+        ("prompt_variables",), lambda: _known_prompt_variables(spec), config_free=True
+    )
+
+
+def _known_prompt_variables(spec: Any) -> frozenset[str] | None:
     names = _input_names(spec)
     if names is not None:
         try:
@@ -198,10 +199,7 @@ def known_prompt_variables(spec: Any) -> frozenset[str] | None:
             names |= set(context.get("properties") or {})
         except Exception:
             pass
-    result = frozenset(names) if names is not None else None
-    with contextlib.suppress(TypeError):
-        _variables_cache[spec] = result
-    return result
+    return frozenset(names) if names is not None else None
 
 
 def _input_names(spec: Any) -> set[str] | None:

@@ -232,14 +232,15 @@ class GraphSpec:
 
     # -- building ------------------------------------------------------------------------------
 
-    def cached(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+    def cached(self, key: Hashable, compute: Callable[[], _T], *, config_free: bool = False) -> _T:
         """``compute()`` once per spec and ``key`` (schemas, drawings, prompt variables).
 
         The one cache of what is derived from a graph: it lives and dies with the spec (a reloaded
-        registry starts empty). Nothing is kept for a factory, which is built per config, nor
-        for a ``compute`` that raises. Values are shared: callers must not mutate them.
+        registry starts empty). A factory is built per config, so its values are kept only when
+        ``config_free`` says ``compute`` builds it without one. Nothing is kept for a ``compute``
+        that raises. Values are shared: callers must not mutate them.
         """
-        if self.kind == "factory":
+        if not config_free and self.kind == "factory":
             return compute()
         with self._lock:
             if key in self._cache:

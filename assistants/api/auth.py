@@ -7,13 +7,19 @@ a read-only key may call it.
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from assistants.actors import Actor
+from assistants.api import cache as shared_cache
 from assistants.models import ApiKey
 
 API_KEY_HEADER = "HTTP_X_API_KEY"
@@ -22,6 +28,72 @@ NOT_AUTHENTICATED = "Authentication required: send a valid API key in the X-Api-
 
 #: ``last_used_at`` is written at most this often per key, so hot read paths do not write.
 TOUCH_INTERVAL_SECONDS = 60
+
+#: The columns the key check needs, in the order :func:`_load_key` returns them.
+_KEY_COLUMNS = ("id", "name", "prefix", "scope", "created_at", "revoked_at", "last_used_at")
+_key_sql: str | None = None
+
+#: When keys come from the shared cache, their ``last_used_at`` may be old: this process then
+#: remembers when it last touched each key, so it writes at most once per interval.
+_touched: dict[int, float] = {}
+_touched_lock = threading.Lock()
+
+
+def _load_key(digest: str) -> tuple[Any, ...] | None:
+    """The key's row, in one prepared statement.
+
+    Plain SQL rather than the ORM: this runs on every API request, and compiling the ORM query
+    costs more than the database round trip itself.
+    """
+    global _key_sql
+    if _key_sql is None:
+        quote = connection.ops.quote_name
+
+        def column(name: str) -> str:
+            return quote(str(ApiKey._meta.get_field(name).column))  # type: ignore[union-attr]
+
+        columns = ", ".join(column(name) for name in _KEY_COLUMNS)
+        table = quote(ApiKey._meta.db_table)
+        _key_sql = f"SELECT {columns} FROM {table} WHERE {column('digest')} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(_key_sql, [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # SQLite hands back naive datetimes (the ORM's converters do not run on plain SQL).
+    return tuple(_aware(value) if i >= 4 else value for i, value in enumerate(row))
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, UTC)
+    return value
+
+
+class _UnknownKey(Exception):
+    pass
+
+
+def _key_row(digest: str) -> tuple[Any, ...]:
+    row = _load_key(digest)
+    if row is None:
+        raise _UnknownKey  # unknown keys are not cached: nothing is stored for them
+    return row
+
+
+def _should_touch(key: ApiKey, now_seconds: float, from_cache: bool) -> bool:
+    last = key.last_used_at
+    if last is not None and (timezone.now() - last).total_seconds() <= TOUCH_INTERVAL_SECONDS:
+        return False
+    if not from_cache:
+        return True
+    with _touched_lock:
+        if now_seconds - _touched.get(key.pk, float("-inf")) <= TOUCH_INTERVAL_SECONDS:
+            return False
+        _touched[key.pk] = now_seconds
+        return True
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -32,18 +104,21 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = raw.strip()
         if not raw:
             raise exceptions.AuthenticationFailed("Invalid API key.")
+        digest = ApiKey.digest_for(raw)
+        from_cache = shared_cache.backend() is not None
         try:
-            key = ApiKey.objects.get(digest=ApiKey.digest_for(raw))
-        except ApiKey.DoesNotExist:
+            row = shared_cache.cached(shared_cache.api_key_name(digest), lambda: _key_row(digest))
+        except _UnknownKey:
             raise exceptions.AuthenticationFailed("Invalid API key.") from None
+        key = ApiKey(digest=digest, **dict(zip(_KEY_COLUMNS, row, strict=True)))
+        key._state.adding = False
+        key._state.db = connection.alias
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        now = timezone.now()
-        if (
-            key.last_used_at is None
-            or (now - key.last_used_at).total_seconds() > TOUCH_INTERVAL_SECONDS
-        ):
+        if _should_touch(key, time.monotonic(), from_cache):
+            now = timezone.now()
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
         return (None, key)
 
     def authenticate_header(self, request: Request) -> str:

@@ -21,13 +21,20 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from assistants import services
-from assistants.api.exceptions import ContextInvalid, InvalidAssistantId, PayloadTooLarge
+from assistants.api.exceptions import (
+    BodyInvalid,
+    ContextInvalid,
+    InvalidAssistantId,
+    PayloadTooLarge,
+)
 from graphs.registry import GraphLoadError, GraphNotFound
 from graphs.schemas import GraphDrawingUnsupported
+from studio.middleware import is_query_timeout, query_timeout_ms
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BodyInvalid",
     "ContextInvalid",
     "InvalidAssistantId",
     "PayloadTooLarge",
@@ -120,6 +127,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ParseError):
         # LangGraph answers unparseable JSON with 422, not DRF's 400.
         return _detail({"detail": "Invalid JSON in request body"}, 422)
+    if is_query_timeout(exc):
+        detail = (
+            f"The request needed a database statement longer than {query_timeout_ms()} ms "
+            "(STUDIO_QUERY_TIMEOUT_MS), which was stopped. Narrow it (a smaller filter or page)."
+        )
+        return _detail({"detail": detail}, status.HTTP_503_SERVICE_UNAVAILABLE)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)

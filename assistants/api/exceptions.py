@@ -25,3 +25,11 @@ class ContextInvalid(Exception):
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
         super().__init__(errors)
+
+
+class BodyInvalid(ContextInvalid):
+    """A body that is JSON but holds what nothing may store (NUL, a lone surrogate, deep nesting).
+
+    Raised by the parser, so it answers the same 422 (errors located in the body) for every
+    endpoint before any field is looked at.
+    """

@@ -1,8 +1,11 @@
-"""A JSON body parser that enforces ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+"""The JSON body parser every API request goes through: size, syntax, and what may be stored.
 
 DRF's parser reads the request stream directly, which skips Django's body-size check (that
 check only runs on ``request.body``), so an oversized body would be read in full. This one reads
-at most one byte past the limit and answers 413.
+at most one byte past the limit and answers 413. A body that parses is then checked once, for
+every endpoint and field alike (:func:`studio.jsonsafety.json_problems`): a lone UTF-16
+surrogate or nesting past ``STUDIO_MAX_JSON_DEPTH`` anywhere (keys included) is a 422 naming
+where it is, before any field, validator or the database sees it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from assistants.api.exceptions import PayloadTooLarge
+from assistants.api.exceptions import BodyInvalid, PayloadTooLarge
+from studio.jsonsafety import brackets_balance, depth_message, json_problems, max_depth
 
 
 def body_limit() -> int | None:
@@ -44,6 +48,18 @@ class LimitedJSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
             text = raw.decode(encoding)
-            return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-        except (ValueError, RecursionError) as exc:
+            data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        except RecursionError as exc:
+            # Too deep for json's recursion (about a thousand levels): past any depth limit if
+            # the brackets close, otherwise not JSON at all.
+            if not brackets_balance(text):
+                raise ParseError("Invalid JSON in request body") from exc
+            raise BodyInvalid([{"loc": [], "msg": depth_message(max_depth())}]) from exc
+        except ValueError as exc:
             raise ParseError("Invalid JSON in request body") from exc
+        # NUL characters are left to the fields, which already refuse them in every string and
+        # object (DRF's CharField, JSONObjectField) with their own, pinned, error shape.
+        problems = json_problems(data, nul=False)
+        if problems:
+            raise BodyInvalid([problem.as_error() for problem in problems])
+        return data

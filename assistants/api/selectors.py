@@ -49,6 +49,15 @@ def _scalar_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+def _scalar_key(value: Any) -> tuple[str, Any]:
+    """Equal keys for the scalars ``_scalar_equal`` finds equal (true is not 1; 1 is 1.0)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    return (type(value).__name__, value)
+
+
 def jsonb_contains(document: Any, query: Any, *, top: bool = True) -> bool:
     """PostgreSQL's ``document @> query`` for parsed JSON values.
 
@@ -62,8 +71,15 @@ def jsonb_contains(document: Any, query: Any, *, top: bool = True) -> bool:
             for key, value in query.items()
         )
     if isinstance(query, list):
-        return isinstance(document, list) and all(
-            any(jsonb_contains(item, wanted, top=False) for item in document) for wanted in query
+        if not isinstance(document, list):
+            return False
+        # Scalars by hash (one pass over the document, not one per wanted element).
+        scalars = {_scalar_key(item) for item in document if not isinstance(item, dict | list)}
+        return all(
+            _scalar_key(wanted) in scalars
+            if not isinstance(wanted, dict | list)
+            else any(jsonb_contains(item, wanted, top=False) for item in document)
+            for wanted in query
         )
     if top and isinstance(document, list):
         return any(

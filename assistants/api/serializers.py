@@ -23,6 +23,7 @@ from assistants.api.fields import (
     ConfigField,
     JSONObjectField,
     LowercaseChoiceField,
+    MetadataFilterField,
     StrictCharField,
     StrictIntegerField,
 )
@@ -220,7 +221,7 @@ class AssistantPatchSerializer(InputSerializer):
 class AssistantCountSerializer(InputSerializer):
     """Body of `POST /assistants/count`."""
 
-    metadata = JSONObjectField(
+    metadata = MetadataFilterField(
         required=False, allow_null=True, help_text="Containment filter (JSONB `@>`)."
     )
     graph_id = StrictCharField(required=False, allow_null=True)
@@ -251,7 +252,7 @@ class AssistantSearchSerializer(AssistantCountSerializer):
 class AssistantVersionsSearchSerializer(InputSerializer):
     """Body of `POST /assistants/{assistant_id}/versions`."""
 
-    metadata = JSONObjectField(
+    metadata = MetadataFilterField(
         required=False, allow_null=True, help_text="Containment filter on each version's metadata."
     )
     limit = StrictIntegerField(required=False, default=10, min_value=1, max_value=MAX_LIMIT)

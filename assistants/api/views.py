@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -18,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assistants import services
+from assistants.api import cache as shared_cache
 from assistants.api import graphs as graph_reads
 from assistants.api import schema as _schema  # noqa: F401  (registers the X-Api-Key scheme)
 from assistants.api import selectors
@@ -115,20 +117,27 @@ def _context_location(data: dict[str, Any]) -> Sequence[str]:
     return ("context",)
 
 
-def _flag(raw: str | None) -> bool:
-    return raw in ("true", "True")
+_TRUE = ("true", "True")
+_FALSE = ("false", "False")
+
+
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter: absent, ``true`` or ``false``; anything else is a 422."""
+    raw = request.query_params.get(name)
+    if raw is None or raw in _FALSE:
+        return False
+    if raw in _TRUE:
+        return True
+    raise exceptions.ValidationError({name: [f"Invalid {name} value: must be true or false"]})
 
 
 def _xray(raw: str | None) -> bool | int:
     """LangGraph's rule: false/true, or a positive number of levels; anything else is a 422."""
-    if raw in (None, "false", "False"):
+    if raw is None or raw in _FALSE:
         return False
-    if raw in ("true", "True"):
+    if raw in _TRUE:
         return True
-    try:
-        levels = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        levels = 0
+    levels = int(raw) if raw.isascii() and raw.isdigit() else 0
     if levels <= 0:
         raise exceptions.ValidationError({"xray": ["Invalid xray value"]})
     return levels
@@ -188,15 +197,19 @@ class AssistantViewSet(viewsets.ViewSet):
     @extend_schema(
         operation_id="assistants_get",
         summary="Get an assistant",
-        parameters=[ASSISTANT_ID],
-        responses={200: AssistantSerializer, **_errors(*_READ_ERRORS)},
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
+        responses={
+            200: AssistantSerializer,
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(*_READ_ERRORS),
+        },
     )
-    def retrieve(self, request: Request, assistant_id: str) -> Response:
+    def retrieve(self, request: Request, assistant_id: str) -> HttpResponse:
+        # Rendered once per change (shared cache), with an ETag: see assistants/api/cache.py.
         try:
-            assistant = selectors.assistant_get(assistant_pk(assistant_id))
+            return shared_cache.assistant_response(request, assistant_pk(assistant_id))
         except services.AssistantNotFound:
             raise exceptions.NotFound("Not Found") from None
-        return Response(assistant_data(assistant))
 
     @extend_schema(
         operation_id="assistants_update",
@@ -236,6 +249,7 @@ class AssistantViewSet(viewsets.ViewSet):
     )
     def destroy(self, request: Request, assistant_id: str) -> Response:
         pk = assistant_pk(assistant_id)
+        _flag(request, "delete_threads")  # checked, then ignored: the studio stores no threads
         try:
             services.assistant_delete(actor=actor_for(request), assistant_id=pk)
         except services.AssistantNotFound:
@@ -290,16 +304,20 @@ class AssistantViewSet(viewsets.ViewSet):
             "assistant is a 404. **We differ**: a filter that matches nothing (or an offset past "
             "the end) gives `[]`, where LangGraph Server answers 404."
         ),
-        parameters=[ASSISTANT_ID],
+        parameters=[ASSISTANT_ID, *shared_cache.OPENAPI_PARAMETERS],
         request=AssistantVersionsSearchSerializer,
-        responses={200: AssistantVersionSerializer(many=True), **_errors(404, *_BODY_ERRORS)},
+        responses={
+            200: AssistantVersionSerializer(many=True),
+            **shared_cache.OPENAPI_NOT_MODIFIED,
+            **_errors(404, *_BODY_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], read_only_action=True)
-    def versions(self, request: Request, assistant_id: str) -> Response:
+    def versions(self, request: Request, assistant_id: str) -> HttpResponse:
         pk = assistant_pk(assistant_id)
         data = AssistantVersionsSearchSerializer(data=request.data).validated()
         rows = selectors.version_list(assistant_id=pk, **data)
-        return Response([version_data(v) for v in rows])
+        return shared_cache.list_response(request, [version_data(v) for v in rows])  # ETag
 
     @extend_schema(
         operation_id="assistants_set_latest",
@@ -359,7 +377,7 @@ class AssistantViewSet(viewsets.ViewSet):
 
     def _subgraphs(self, request: Request, assistant_id: str, namespace: str | None) -> Response:
         assistant = selectors.assistant_get(assistant_pk(assistant_id))
-        recurse = _flag(request.query_params.get("recurse"))
+        recurse = _flag(request, "recurse")
         return Response(
             graph_reads.subgraphs(assistant.graph_id, assistant.config, namespace, recurse)
         )

@@ -18,6 +18,7 @@ One module per concern; import the services from here (``from assistants import 
 - ``api_keys``: create and revoke API keys.
 - ``test_inputs``, ``comparisons``, ``gate``: test inputs, comparisons with live, the gate.
 - ``imports``: restore assistants with their history from an export file.
+- ``rebase``: carry a draft over onto a newer live version (``services.rebase.draft_rebase``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from assistants.services.errors import (
     VersionNotFound,
 )
 from assistants.services.gate import PublishGateClosed
+from assistants.services.imports import ImportReport, assistants_import
 from assistants.services.rows import (
     copy_to_assistant,
     insert_assistant,
@@ -55,18 +57,6 @@ from assistants.services.rows import (
 from assistants.services.versions import KEEP, version_publish, version_restore, version_save
 from graphs.registry import GraphNotFound
 
-# The names these helpers had before the package was split (a module may still use them).
-_audit = audit_record
-_spec = graph_spec
-_context_schema = context_schema
-_lock = lock_assistant
-_copy_to_assistant = copy_to_assistant
-_publish = publish_version
-_new_version = new_version
-_version_fields = version_fields
-_insert_assistant = insert_assistant
-_KEEP = KEEP
-
 __all__ = [
     "CONFIG_CONTEXT_MESSAGE",
     "KEEP",
@@ -75,6 +65,7 @@ __all__ = [
     "ConfigContextConflict",
     "GraphNotFound",
     "GraphUnavailable",
+    "ImportReport",
     "PublishGateClosed",
     "ServiceError",
     "VersionConflict",
@@ -84,6 +75,7 @@ __all__ = [
     "assistant_create",
     "assistant_delete",
     "assistant_duplicate",
+    "assistants_import",
     "audit_record",
     "check_context",
     "check_graph",

@@ -51,7 +51,8 @@ def assistant_create(
     check_graph(graph_id=graph_id, config=new_config)
     check_context(graph_id=graph_id, context=new_context, config=new_config)
     pk = uuid.UUID(str(assistant_id)) if assistant_id else uuid.uuid4()
-    existing = Assistant.objects.filter(pk=pk).first()
+    # A fresh uuid4 cannot be taken: only a given id needs the look-up (the insert still checks).
+    existing = Assistant.objects.filter(pk=pk).first() if assistant_id else None
     if existing is not None:
         if if_exists == "do_nothing":
             return existing, False
@@ -121,6 +122,7 @@ def assistant_duplicate(
             # The copy's first version is live: copying an unpublished draft would publish it.
             raise PermissionDenied("You may not publish this draft by copying it.")
         fields = version_fields(row)
+    check_graph(graph_id=fields["graph_id"], config=fields["config"])  # as for a new assistant
     fields["name"] = name or f"{fields['name']} (copy)"
     fields["metadata"].pop("created_by", None)
     with transaction.atomic():

@@ -8,7 +8,7 @@ from typing import Any
 from assistants.actors import Actor
 from assistants.models import AuditEntry
 
-__all__ = ["audit_record"]
+__all__ = ["audit_entry", "audit_record"]
 
 
 def audit_record(
@@ -20,7 +20,23 @@ def audit_record(
     payload: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Record ``action`` (a namespaced code such as ``version.published``) by ``actor``."""
-    return AuditEntry.objects.create(
+    entry = audit_entry(
+        actor=actor, action=action, assistant_id=assistant_id, version=version, payload=payload
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Actor,
+    action: str,
+    assistant_id: uuid.UUID | None,
+    version: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An unsaved entry, for callers that write several in one statement (``bulk_create``)."""
+    return AuditEntry(
         action=action,
         actor=actor.label,
         actor_user=actor.user_or_none,

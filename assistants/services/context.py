@@ -5,8 +5,6 @@ context fits the graph's context schema; plus LangGraph's rule tying ``config.co
 from __future__ import annotations
 
 import copy
-import threading
-import weakref
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,12 +21,6 @@ __all__ = [
     "graph_spec",
 ]
 
-# A compiled graph's schema is the same for every configuration: computed once per spec (specs
-# are replaced when the registry reloads, and their entries go with them). A factory's depends
-# on the configuration it is built with, so it is never kept.
-_schemas: weakref.WeakKeyDictionary[GraphSpec, dict[str, Any] | None] = weakref.WeakKeyDictionary()
-_schemas_lock = threading.Lock()
-
 
 def graph_spec(graph_id: str) -> GraphSpec:
     """The registered graph; raises ``GraphNotFound`` (a 404) for an unknown id."""
@@ -39,17 +31,15 @@ def context_schema(spec: GraphSpec, config: dict[str, Any]) -> dict[str, Any] | 
     """The graph's context schema (None when it has none); ``GraphUnavailable`` if it cannot load."""
     from graphs.schemas import graph_context_schema
 
-    with _schemas_lock:
-        if spec in _schemas:
-            return _schemas[spec]
+    def compute() -> dict[str, Any] | None:
+        return graph_context_schema(spec, config if spec.kind == "factory" else None)
+
     try:
-        schema = graph_context_schema(spec, config if spec.kind == "factory" else None)
+        # A compiled graph's schema is the same for every configuration: kept in the graph's
+        # cache. A factory's depends on the configuration it is built with: never kept.
+        return spec.cached(("context_schema",), compute)
     except GraphLoadError as exc:
         raise GraphUnavailable(f"{exc} Fix the graph before saving configurations for it.") from exc
-    if spec.kind != "factory":
-        with _schemas_lock:
-            _schemas[spec] = schema
-    return schema
 
 
 def check_graph(*, graph_id: str, config: dict[str, Any] | None = None) -> GraphSpec:

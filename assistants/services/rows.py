@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assistants.actors import Actor
-from assistants.models import Assistant, AssistantVersion, Publication
-from assistants.services.audit import audit_record
+from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
+from assistants.services.audit import audit_entry, audit_record
 from assistants.services.errors import AssistantNotFound
 
 __all__ = [
@@ -46,11 +47,19 @@ def copy_to_assistant(assistant: Assistant, version: AssistantVersion) -> None:
     assistant.updated_at = timezone.now()
 
 
-def publish_version(*, assistant: Assistant, version: AssistantVersion, actor: Actor) -> None:
+def publish_version(
+    *,
+    assistant: Assistant,
+    version: AssistantVersion,
+    actor: Actor,
+    audit_first: Sequence[AuditEntry] = (),
+) -> None:
     """Move the published pointer and record it (the caller holds the row lock).
 
-    Refused with ``PublishGateClosed`` when the assistant requires passing checks and
-    ``version`` has none (see :mod:`assistants.services.gate`).
+    ``audit_first``: the caller's own unsaved audit entries, written before this one in the same
+    statement (one round trip to the database fewer). Refused with ``PublishGateClosed`` when the
+    assistant requires passing checks and ``version`` has none (see
+    :mod:`assistants.services.gate`).
     """
     from assistants.services.gate import gate_check
 
@@ -65,13 +74,14 @@ def publish_version(*, assistant: Assistant, version: AssistantVersion, actor: A
         actor=actor.label,
         actor_user=actor.user_or_none,
     )
-    audit_record(
+    published = audit_entry(
         actor=actor,
         action="version.published",
         assistant_id=assistant.assistant_id,
         version=version.version,
         payload={"from_version": from_version, "to_version": version.version},
     )
+    AuditEntry.objects.bulk_create([*audit_first, published])
 
 
 def new_version(
@@ -87,19 +97,25 @@ def new_version(
     version = AssistantVersion.objects.create(
         assistant=assistant,
         version=number,
-        graph_id=fields["graph_id"],
-        name=fields["name"],
-        description=fields["description"],
-        metadata=fields["metadata"],
-        config=fields["config"],
-        context=fields["context"],
-        note=note[:500],
-        author=actor.label,
-        author_user=actor.user_or_none,
         restored_from=restored_from,
+        **_version_columns(fields, actor, note),
     )
     assistant.latest_version_number = number
     return version
+
+
+def _version_columns(fields: dict[str, Any], actor: Actor, note: str) -> dict[str, Any]:
+    return {
+        "graph_id": fields["graph_id"],
+        "name": fields["name"],
+        "description": fields["description"],
+        "metadata": fields["metadata"],
+        "config": fields["config"],
+        "context": fields["context"],
+        "note": note[:500],
+        "author": actor.label,
+        "author_user": actor.user_or_none,
+    }
 
 
 def version_fields(version: AssistantVersion | Assistant) -> dict[str, Any]:
@@ -122,14 +138,21 @@ def insert_assistant(
     note: str,
     action: str = "assistant.created",
 ) -> Assistant:
-    """A new assistant whose version 1 is published; ``IntegrityError`` if the id is taken."""
+    """A new assistant whose version 1 is published; ``IntegrityError`` if the id is taken.
+
+    The version is inserted first (its number 1 is taken if the id is), then the assistant row,
+    already pointing at it: foreign keys are checked at commit (Django creates them deferred), so
+    each row is written once.
+    """
     now = timezone.now()
     assistant = Assistant(assistant_id=pk, created_at=now, updated_at=now, **fields)
-    assistant.save(force_insert=True)
-    version = new_version(assistant=assistant, actor=actor, fields=fields, note=note)
+    version = AssistantVersion(assistant_id=pk, version=1, **_version_columns(fields, actor, note))
+    version.save()
+    assistant.latest_version_number = 1
     copy_to_assistant(assistant, version)
     assistant.updated_at = now
-    assistant.save()
+    assistant.save(force_insert=True)
+    version.assistant = assistant
     Publication.objects.create(
         assistant=assistant,
         from_version=None,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion
-from assistants.services.audit import audit_record
+from assistants.services.audit import audit_entry, audit_record
 from assistants.services.context import (
     check_context,
     check_graph,
@@ -108,7 +108,7 @@ def version_save(
     }
     if passed_over:
         payload["passed_over_drafts"] = passed_over
-    audit_record(
+    saved = audit_entry(
         actor=actor,
         action="version.saved",
         assistant_id=assistant.assistant_id,
@@ -116,8 +116,10 @@ def version_save(
         payload=payload,
     )
     if publish:
-        publish_version(assistant=assistant, version=version, actor=actor)
+        # One UPDATE of the row and one INSERT of both audit entries.
+        publish_version(assistant=assistant, version=version, actor=actor, audit_first=[saved])
     else:
+        saved.save(force_insert=True)
         assistant.save(update_fields=["latest_version_number"])
     return version
 
@@ -163,6 +165,7 @@ def version_restore(
     source = assistant.versions.filter(version=version).first()
     if source is None:
         raise VersionNotFound(assistant.assistant_id, version)
+    check_graph(graph_id=source.graph_id, config=source.config)  # nothing new for a broken graph
     new = new_version(
         assistant=assistant,
         actor=actor,

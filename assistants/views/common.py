@@ -40,7 +40,8 @@ def actor_for(request: HtmxHttpRequest) -> Actor:
 
 
 def get_assistant(assistant_id: uuid.UUID) -> Assistant:
-    return get_object_or_404(Assistant, pk=assistant_id)
+    # The API's visibility rule too: an assistant of an unregistered graph is a 404.
+    return get_object_or_404(Assistant.objects.visible(), pk=assistant_id)
 
 
 def get_version(assistant: Assistant, number: int) -> AssistantVersion:
@@ -78,7 +79,9 @@ def graph_state(graph_id: str, *, variables: bool = False) -> GraphState:
     if spec.error:
         return GraphState(graph_id, spec=spec, error=spec.error)
     try:
-        schema = spec.cached(("context_schema",), lambda: graph_context_schema(spec))
+        schema = spec.cached(
+            ("context_schema",), lambda: graph_context_schema(spec), config_free=True
+        )
     except Exception as exc:  # a schema bug must not take the page down
         return GraphState(graph_id, spec=spec, error=f"The graph's schema cannot be read: {exc}")
     known = known_prompt_variables(spec) if variables else None

@@ -32,7 +32,7 @@ from assistants.views.common import (
     get_version,
     graph_state,
 )
-from graphs.forms import LIST_ACTION, ContextForm, apply_list_action
+from graphs.forms import LIST_ACTION, ContextForm, apply_list_action, parse_list_action
 from studio.htmx import HtmxHttpRequest, action_done, render_page
 
 EDIT_TEMPLATE = "assistants/assistant_edit.html"
@@ -46,16 +46,16 @@ def list_action(request: HtmxHttpRequest) -> tuple[QueryDict | None, bool]:
     """
     if request.method != "POST":
         return None, False
-    action = request.POST.get(LIST_ACTION)
-    if not action:
+    if not request.POST.get(LIST_ACTION):
         return request.POST, False
-    return apply_list_action(request.POST, action), True
+    # A row button was pressed: never a save, even when its value is not understood.
+    return apply_list_action(request.POST, parse_list_action(request.POST)), True
 
 
 def focus_field(request: HtmxHttpRequest) -> str:
     """After "add a row", the list field whose new (last) row should get the focus."""
-    action = request.POST.get(LIST_ACTION, "") if request.method == "POST" else ""
-    return action.split(":", 2)[2] if action.startswith("add:") and action.count(":") >= 2 else ""
+    action = parse_list_action(request.POST) if request.method == "POST" else None
+    return action.focus_field if action else ""
 
 
 def _text_error(message: str) -> HttpResponse:
@@ -87,6 +87,16 @@ def assistant_create(request: HtmxHttpRequest) -> HttpResponse:
     }
     if request.method == "GET" or only_rows or graph.error:
         return render_page(request, CREATE_TEMPLATE, page, partial="form")
+    return _create(request, graph_id, details, context_form, page)
+
+
+def _create(
+    request: HtmxHttpRequest,
+    graph_id: str,
+    details: AssistantDetailsForm,
+    context_form: ContextForm,
+    page: dict[str, Any],
+) -> HttpResponse:
     if details.is_valid() & context_form.is_valid():
         try:
             assistant, _ = services.assistant_create(
@@ -326,15 +336,19 @@ def assistant_duplicate(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> Ht
         initial={"name": f"{assistant.name} (copy)"},
     )
     if request.method == "POST" and form.is_valid():
-        copy = services.assistant_duplicate(
-            actor=actor_for(request),
-            assistant_id=assistant.pk,
-            name=form.cleaned_data["name"],
-            version=form.cleaned_data["version"],
-        )
-        messages.success(request, f"Created “{copy.name}”, a copy of “{assistant.name}”.")
-        url = reverse("assistants:assistant-detail", args=[copy.pk])
-        return action_done(request, url, "assistant-created")
+        try:
+            copy = services.assistant_duplicate(
+                actor=actor_for(request),
+                assistant_id=assistant.pk,
+                name=form.cleaned_data["name"],
+                version=form.cleaned_data["version"],
+            )
+        except services.GraphUnavailable as exc:  # nothing is stored for a graph that fails to load
+            form.add_error("version", str(exc))
+        else:
+            messages.success(request, f"Created “{copy.name}”, a copy of “{assistant.name}”.")
+            url = reverse("assistants:assistant-detail", args=[copy.pk])
+            return action_done(request, url, "assistant-created")
     return render_page(
         request,
         "assistants/assistant_duplicate.html",

@@ -27,6 +27,7 @@ from assistants.views.common import (
     get_version,
     graph_state,
 )
+from graphs.prompts import context_prompt_changes
 from studio.htmx import (
     HtmxHttpRequest,
     action_done,
@@ -52,7 +53,8 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
     right = get_version(
         assistant, _version_number(request.GET.get("b"), assistant.latest_version_number)
     )
-    changes = diff_versions(left, right, labels=graph_state(assistant.graph_id).labels)
+    graph = graph_state(assistant.graph_id, variables=True)
+    changes = diff_versions(left, right, labels=graph.labels)
     context = {
         "assistant": assistant,
         "left": left,
@@ -60,6 +62,13 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
         "changed": changed_only(changes),
         "unchanged": [c for c in changes if not c.changed],
         "numbers": list(selectors.assistant_versions(assistant).values_list("version", flat=True)),
+        # Prompts whose {variables} changed, keyed like the diff's paths ("context.<field>").
+        "variable_changes": {
+            f"context.{path}": vc
+            for path, vc in context_prompt_changes(
+                graph.schema, left.context, right.context, graph.known_variables
+            ).items()
+        },
     }
     return render_page(request, "assistants/version_compare.html", context, partial="comparison")
 
@@ -145,9 +154,13 @@ def version_restore(
 ) -> HttpResponse:
     assistant = get_assistant(assistant_id)
     get_version(assistant, version)
-    new = services.version_restore(
-        actor=actor_for(request), assistant_id=assistant.pk, version=version
-    )
+    try:
+        new = services.version_restore(
+            actor=actor_for(request), assistant_id=assistant.pk, version=version
+        )
+    except services.GraphUnavailable as exc:  # nothing is stored for a graph that fails to load
+        messages.error(request, str(exc))
+        return _after_history_action(request, assistant, "version-restore-refused")
     messages.success(
         request, f"Restored v{version} as draft v{new.version}. Publish it to make it live."
     )

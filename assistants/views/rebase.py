@@ -45,6 +45,7 @@ def _page(
     form = RebaseForm(data, conflicts=merge.conflicts, draft=passed.draft, onto=passed.live)
     return {
         "assistant": assistant,
+        "graph": graph,
         "passed": passed,
         "base": base,
         "draft": draft,
@@ -74,12 +75,25 @@ def assistant_rebase(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpR
         raise Http404("No draft of this assistant was passed over by a newer live version.")
     page = _page(request, assistant, passed)
     form: RebaseForm = page["form"]
+    if page["graph"].error:  # as on the edit page: nothing can be checked, so nothing is saved
+        status = 409 if request.method == "POST" else 200
+        return render_page(request, TEMPLATE, page, partial="rebase-form", status=status)
     if request.method == "GET":
         return render_page(request, TEMPLATE, page, partial="rebase-form")
     if not form.is_valid():
         return render_page(request, TEMPLATE, page, partial="rebase-form", status=422)
     if (form.cleaned_data["draft"], form.cleaned_data["onto"]) != (passed.draft, passed.live):
         return _moved(request, assistant)  # published again after the page was opened
+    return _save(request, assistant, passed, page)
+
+
+def _save(
+    request: HtmxHttpRequest,
+    assistant: Assistant,
+    passed: selectors.PassedOverDraft,
+    page: dict[str, Any],
+) -> HttpResponse:
+    form: RebaseForm = page["form"]
     try:
         version = draft_rebase(
             actor=actor_for(request),

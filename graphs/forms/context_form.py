@@ -30,6 +30,7 @@ from graphs.forms.layout import (
 from graphs.jsonschema import Property, field_title, properties, resolve_ref, split_nullable
 from graphs.validation import NON_FIELD, validate_context
 from graphs.values import same_value, show_value
+from studio.jsonsafety import json_problems
 
 __all__ = ["ContextForm"]
 
@@ -258,6 +259,13 @@ class ContextForm(forms.Form):
         self.context = self._assemble(
             self.layout, cleaned, self.original, new=self.original is None
         )
+        problems = json_problems(self.context)  # e.g. a NUL typed into a list row or model id
+        if problems:
+            by_path: dict[str, list[str]] = {}
+            for problem in problems:
+                by_path.setdefault(problem.dotted or NON_FIELD, []).append(problem.msg)
+            self.add_schema_errors(ValidationError(by_path))
+            return cleaned
         schema = dict(self.schema)
         # Values are an overlay on the graph's defaults (as in services.check_context).
         schema.pop("required", None)

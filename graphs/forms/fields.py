@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from graphs.known_models import DEFAULT_MODELS
+from studio.jsonsafety import depth_message, json_problems, max_depth
 
 __all__ = [
     "OTHER_MODEL",
@@ -195,7 +196,17 @@ def _has_non_finite(value: Any) -> bool:
 
 class PrettyJSONField(forms.JSONField):
     def to_python(self, value: Any) -> Any:
-        result = super().to_python(value)
+        try:
+            result = super().to_python(value)
+        except RecursionError:
+            raise ValidationError(depth_message(max_depth()), code="invalid") from None
+        # NUL, lone surrogates ("\ud83d") and deep nesting: what no database stores or no reader
+        # survives, checked before anything walks the value recursively.
+        problems = json_problems(result)
+        if problems:
+            raise ValidationError(
+                [": ".join(filter(None, (p.dotted, p.msg))) for p in problems], code="invalid"
+            )
         if _has_non_finite(result):
             # Python's json reads NaN and Infinity, which are not JSON and no database stores.
             raise ValidationError(

@@ -65,16 +65,16 @@
   }, true);
 
   // A whole form swapped back with errors (422) or a conflict (409): move the focus to it.
-  var FORMS = ["edit-form", "create-form", "duplicate-form"];
+  var FORMS = ["edit-form", "create-form", "duplicate-form", "rebase-form"];
   document.addEventListener("htmx:afterSwap", function (event) {
     var xhr = event.detail && event.detail.xhr;
     var target = event.detail && event.detail.target;
     if (!xhr || !target || (xhr.status !== 422 && xhr.status !== 409)) return;
     if (FORMS.indexOf(target.id) < 0) return;
     var region = document.getElementById(target.id);
-    var first = region && region.querySelector("#conflict, [aria-invalid='true'], .field--invalid input, .field--invalid select, .field--invalid textarea");
+    var first = region && region.querySelector("#conflict, #moved, [aria-invalid='true'], .field--invalid input, .field--invalid select, .field--invalid textarea");
     if (first) {
-      if (first.id === "conflict") first.setAttribute("tabindex", "-1");
+      if (first.id === "conflict" || first.id === "moved") first.setAttribute("tabindex", "-1");
       first.focus();
     }
   });

@@ -550,3 +550,30 @@ def test_an_assistant_whose_graph_is_no_longer_registered_is_hidden_from_every_r
     found = [a["assistant_id"] for a in api.post("/assistants/search", {"limit": 100}).json()]
     assert NEW_ID not in found
     assert api.post("/assistants/count", {}).json() == len(found)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"graph_id": "broken"}, {"graph_id": "broken", "name": "n", "metadata": {"a": 1}}],
+)
+def test_create_of_a_graph_that_fails_to_load_without_a_context_is_the_same_424(api, body):
+    response = api.post("/assistants", body)
+
+    assert response.status_code == 424
+    assert response.json() == {
+        "detail": "Graph 'broken' failed to load: RuntimeError: this graph is broken on purpose "
+        "Fix the graph before saving configurations for it."
+    }
+    assert not Assistant.objects.filter(name="n").exists()
+
+
+def test_patch_of_an_assistant_whose_graph_fails_to_load_is_a_424_whatever_it_changes(
+    api, make_assistant
+):
+    make_assistant(assistant_id=NEW_ID)
+    Assistant.objects.filter(pk=NEW_ID).update(graph_id="broken")
+
+    response = api.patch(f"/assistants/{NEW_ID}", {"name": "renamed"})
+
+    assert response.status_code == 424
+    assert Assistant.objects.get(pk=NEW_ID).latest_version_number == 1

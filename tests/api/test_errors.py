@@ -202,3 +202,23 @@ def test_an_error_raised_before_the_api_view_is_a_json_500(keys, monkeypatch):
     response = client.get("/assistants/tiny")
 
     assert (response.status_code, response.json()) == (500, {"detail": "Internal Server Error"})
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ('{"graph_id": "tiny", "name": "a\\ud83db"}', ["name"]),
+        # The one body check names the exact place (a bad key shows as U+FFFD: JSON can't carry it).
+        ('{"graph_id": "tiny", "metadata": {"k": ["\\udc00"]}}', ["metadata", "k", 0]),
+        ('{"graph_id": "tiny", "context": {"\\ud83d": 1}}', ["context", "\ufffd"]),
+    ],
+)
+def test_a_lone_surrogate_in_any_string_is_a_422_and_nothing_is_stored(api, body, loc):
+    from assistants.models import Assistant
+
+    response = api.post("/assistants", body, content_type="application/json")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == loc
+    assert "surrogate" in response.json()["errors"][0]["msg"]
+    assert not Assistant.objects.filter(versions__author__startswith="api-key:").exists()

@@ -124,3 +124,64 @@ def test_the_docs_page_script_points_at_the_document(anonymous_api):
 
     assert script.status_code == 200
     assert "/openapi.json" in script.content.decode()
+
+
+def test_the_document_says_what_the_server_accepts_beyond_types():
+    document = openapi_document()
+    schemas = document["components"]["schemas"]
+    create = schemas["AssistantCreateRequest"]
+    patch = schemas["AssistantPatchRequest"]
+
+    # No string anywhere holds NUL (a recursive JSON value for the free-form objects).
+    assert schemas["JsonValue"]["pattern"] == "^[^\\u0000]*$"
+    assert create["properties"]["name"]["pattern"] == "^[^\\u0000]*$"
+    assert create["properties"]["metadata"]["additionalProperties"] == {
+        "$ref": "#/components/schemas/JsonValue"
+    }
+    # Writes name a graph that loads; each graph's context schema judges context/configurable.
+    assert create["properties"]["graph_id"]["enum"] == ["factory", "tiny"]
+    assert patch["properties"]["graph_id"]["enum"] == ["factory", "tiny", None]
+    rules = {rule["if"]["properties"]["graph_id"]["const"]: rule for rule in create["allOf"][1:]}
+    assert set(rules) == {"factory", "tiny"}
+    assert rules["tiny"]["then"]["properties"]["context"]["anyOf"][1]["allOf"][0] == {
+        "$ref": "#/components/schemas/Context.tiny"
+    }
+    assert "required" not in schemas["Context.tiny"]  # a context is an overlay on the defaults
+    # context and config.configurable are never both given (a 400).
+    assert create["allOf"][0]["not"]["required"] == ["context", "config"]
+    # A path's assistant id is a UUID or a registered graph id.
+    parameters = document["paths"]["/assistants/{assistant_id}"]["get"]["parameters"]
+    [assistant_id] = [p for p in parameters if p["name"] == "assistant_id"]
+    assert assistant_id["schema"] == {
+        "anyOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "string", "enum": ["broken", "factory", "tiny"]},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assistants/tiny/subgraphs?recurse=maybe",
+        "/assistants/tiny/subgraphs/child?recurse=1",
+        "/assistants/tiny/graph?xray=%2B1",
+    ],
+)
+def test_a_query_flag_that_is_not_a_boolean_is_a_422(api, path):
+    response = api.get(path)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] in (["recurse"], ["xray"])
+
+
+def test_delete_threads_must_be_a_boolean_and_nothing_is_deleted_otherwise(api, make_assistant):
+    assistant = make_assistant()
+
+    response = api.delete(f"/assistants/{assistant.pk}?delete_threads=yes")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["delete_threads"], "msg": "Invalid delete_threads value: must be true or false"}
+    ]
+    assert api.get(f"/assistants/{assistant.pk}").status_code == 200

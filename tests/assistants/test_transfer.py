@@ -75,7 +75,7 @@ def test_import_appends_the_versions_a_database_lacks(history, system_actor, tmp
     )
     newer = export_assistants()
     Assistant.objects.all().delete()
-    from assistants.transfer import import_assistants
+    from assistants.services import assistants_import as import_assistants
 
     assert import_assistants(actor=system_actor, data=old).created == [str(history.pk)]
     assert import_assistants(actor=system_actor, data=newer).updated == [str(history.pk)]
@@ -83,7 +83,7 @@ def test_import_appends_the_versions_a_database_lacks(history, system_actor, tmp
 
 
 def test_an_assistant_whose_history_diverged_is_skipped_not_overwritten(history, system_actor):
-    from assistants.transfer import import_assistants
+    from assistants.services import assistants_import as import_assistants
 
     document = export_assistants()
     document["assistants"][0]["versions"][1]["note"] = "rewritten elsewhere"
@@ -117,7 +117,7 @@ def test_a_bad_import_file_is_refused_with_a_clear_message(tmp_path, content, me
 
 
 def test_importing_an_older_export_never_moves_what_is_live_back(history, system_actor):
-    from assistants.transfer import import_assistants
+    from assistants.services import assistants_import as import_assistants
 
     old = export_assistants()  # v1 is live in this file
     services.version_publish(actor=system_actor, assistant_id=history.pk, version=3)
@@ -131,7 +131,8 @@ def test_importing_an_older_export_never_moves_what_is_live_back(history, system
 
 
 def test_a_file_with_a_bad_date_is_refused_before_anything_is_imported(history, system_actor):
-    from assistants.transfer import ImportFileError, import_assistants
+    from assistants.services import assistants_import as import_assistants
+    from assistants.transfer import ImportFileError
 
     document = export_assistants()
     Assistant.objects.all().delete()

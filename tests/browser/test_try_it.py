@@ -105,3 +105,33 @@ def test_an_editor_tries_an_unsaved_edit_compares_it_with_live_and_saves_it(
     assert writer.versions.get(version=2).context["system_prompt"] == NEW_PROMPT
     runs = Run.objects.order_by("created_at")
     assert [(r.version, r.status) for r in runs] == [(None, "succeeded"), (1, "succeeded")]
+
+
+def test_without_javascript_the_edit_can_be_tried_in_a_new_tab_and_the_run_page_reloaded(
+    new_page: Any,
+    sign_in: Any,
+    live_server: Any,
+    make_user: Any,
+    writer: Assistant,
+    run_tasks: None,
+) -> None:
+    make_user("eddie", "editor")
+    page = new_page(java_script_enabled=False)
+    sign_in(page, "eddie")
+    page.goto(live_server.url + reverse("assistants:assistant-edit", args=[writer.pk]))
+    page.get_by_label("System Prompt").fill(NEW_PROMPT)
+    with page.expect_popup() as popup:
+        page.get_by_role("button", name="Try it").click()
+    tab = popup.value
+    expect(tab.get_by_label("Version")).to_have_value("unsaved")
+    tab.get_by_label("Topic").fill("tide pools")
+    tab.get_by_role("button", name="Run").click()
+    expect(tab.get_by_role("heading", name="Run of “Tweet writer”")).to_be_visible()
+    for _ in range(60):  # no JavaScript: reloading shows the progress
+        if tab.locator(".run-status").inner_text() == "Succeeded":
+            break
+        tab.wait_for_timeout(500)
+        tab.reload()
+    expect(tab.locator(".run-status")).to_have_text("Succeeded")
+    expect(tab.locator("#run-output")).to_contain_text("This is exciting!")
+    assert writer.versions.count() == 1  # trying saved nothing

@@ -7,9 +7,10 @@ import copy
 import pytest
 
 from assistants.models import Assistant, TestInput
+from assistants.services import assistants_import as import_assistants
 from assistants.services.gate import assistant_gate_set
 from assistants.services.test_inputs import test_input_create as create_input
-from assistants.transfer import ImportFileError, export_assistants, import_assistants
+from assistants.transfer import ImportFileError, export_assistants
 from tests.gate.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db

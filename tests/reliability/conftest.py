@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,8 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+#: STUDIO_MAX_BODY_BYTES of the servers :func:`served_on_either_database` starts.
+SERVED_BODY_LIMIT = 64 * 1024
 
 
 def _free_port() -> int:
@@ -84,3 +87,61 @@ def gunicorn_url(transactional_db) -> Iterator[str]:
     finally:
         # the workers held connections to the test database; make sure ours is fresh
         connection.close()
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    api_key: str
+
+
+@contextlib.contextmanager
+def _scratch_database(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the server the tests use (a file on SQLite); yields its URL."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'studio.sqlite3'}"
+        return
+    import psycopg
+
+    s = connection.settings_dict
+    name = f"{s['NAME']}_served_{os.getpid()}"
+    admin = {"host": s["HOST"] or "127.0.0.1", "port": s["PORT"] or 5432, "user": s["USER"]}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as pg:
+        pg.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        pg.execute(f'CREATE DATABASE "{name}"')
+    url = _database_url().rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as pg:
+            pg.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def served_on_either_database(tmp_path_factory) -> Iterator[Served]:
+    """gunicorn (2 workers) on a migrated scratch database of the vendor under test.
+
+    Not the test database (SQLite's lives in this process's memory), so tests check results
+    through the API, which works the same on both. One server for the whole run: tests must not
+    depend on what others stored.
+    """
+    with _scratch_database(tmp_path_factory.mktemp("served")) as url:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "studio.test_settings",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "STUDIO_MAX_BODY_BYTES": str(SERVED_BODY_LIMIT),
+            "DATABASE_URL": url,
+        }
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+        made = subprocess.run(
+            [*manage, "create_api_key", "served"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        with running_gunicorn(env, workers=2) as server:
+            yield Served(server, made.stdout.strip().splitlines()[-1])

@@ -94,3 +94,17 @@ def test_cancelling_a_running_run_stops_it(
     after = queue(make_assistant, style="tweet")
     wait_for(lambda: status_of(after) == Run.SUCCEEDED, timeout=90)
     assert status_of(run) == Run.CANCELLED
+
+
+def test_stopping_a_worker_mid_run_finishes_that_run_and_keeps_the_queued_ones(
+    worker_db: str, start_worker: Any, make_assistant: Any
+) -> None:
+    running = queue(make_assistant, "slow", seconds=3)
+    worker = start_worker()
+    wait_for(lambda: status_of(running) == Run.RUNNING, timeout=60)
+    waiting = queue(make_assistant, style="tweet")
+    worker.stop()  # SIGTERM: db_worker finishes the task in hand, then exits
+    assert status_of(running) == Run.SUCCEEDED
+    assert status_of(waiting) == Run.QUEUED
+    start_worker()
+    wait_for(lambda: status_of(waiting) == Run.SUCCEEDED, timeout=60)

@@ -153,11 +153,12 @@ def test_session_and_csrf_cookies_are_http_only_secure_and_same_site(editor, set
 
 
 def _studio_pages(blog: Assistant) -> list[str]:
-    """Every page of the matrix that answers GET, plus the states a GET alone does not reach."""
+    """Every page of the matrix that shows a publisher a page (200) on a GET, plus the states a GET
+    alone does not reach."""
     pages = [
         page_url(name, blog)
-        for name, method, *_ in PAGE_TABLE
-        if method == "GET" and name.startswith(("assistants:", "graphs:"))
+        for name, method, _, outcomes in PAGE_TABLE
+        if method == "GET" and name.startswith(("assistants:", "graphs:")) and outcomes[4] == 200
     ]
     return [
         *pages,
@@ -207,6 +208,12 @@ def test_no_studio_page_has_inline_script_or_handlers(publisher, blog) -> None:
     for url in _studio_pages(blog):
         _assert_no_inline_script(url, client.get(url))
         _assert_no_inline_script(url, client.get(url, headers={"HX-Request": "true"}))
+    from assistants.actors import Actor
+    from assistants.services import version_save
+
+    version_save(actor=Actor.system_actor(), assistant_id=blog.pk, name="By API", publish=True)
+    rebase = reverse("assistants:assistant-rebase", args=[blog.pk])
+    _assert_no_inline_script(rebase, client.get(rebase))
 
 
 def test_no_admin_page_has_inline_script_or_handlers(superuser, blog, keys) -> None:

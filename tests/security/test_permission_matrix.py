@@ -58,6 +58,9 @@ PAGE_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("assistants:assistant-edit",           "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:assistant-edit",           "POST", "drafted",   (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("assistants:assistant-changes",        "POST", None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
+    # No draft of the blog was passed over by an API update: editors get a loud 404, nothing else.
+    ("assistants:assistant-rebase",         "GET",  None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
+    ("assistants:assistant-rebase",         "POST", None,        (L,  403,   403,   404,   404, L,   L,   L,   403)),
     ("assistants:assistant-duplicate",      "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
     ("assistants:assistant-duplicate",      "POST", "created",   (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("assistants:assistant-delete-confirm", "GET",  None,        (L,  403,   403,   403,   200, L,   L,   L,   403)),
@@ -103,6 +106,7 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:assistant-detail": [blog.pk],
         "assistants:assistant-edit": [blog.pk],
         "assistants:assistant-changes": [blog.pk],
+        "assistants:assistant-rebase": [blog.pk],
         "assistants:assistant-duplicate": [blog.pk],
         "assistants:assistant-delete-confirm": [blog.pk],
         "assistants:assistant-delete": [blog.pk],
@@ -112,6 +116,7 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:version-publish": [blog.pk, 3],
         "assistants:version-restore-confirm": [blog.pk, 1],
         "assistants:version-restore": [blog.pk, 1],
+        "assistants:assistant-rebase": [blog.pk],
         "graphs:graph-detail": ["writer"],
         "assistants:run-create": [blog.pk],
         "assistants:run-list": [blog.pk],
@@ -261,6 +266,9 @@ REFUSED = "refused"
 ADMIN_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     # what                                   method  effect       non-staff publisher, staff: norole viewer editor publisher, superuser
     ("admin:index",                           "GET",  None,        (AL,  200,     200,     200,     200,  200)),
+    # The graph pages follow /graphs/'s rule: the viewer role reads graphs, staff status alone does not.
+    ("admin:graphs_graph_list",               "GET",  None,        (AL,  403,     200,     200,     200,  200)),
+    ("admin:graphs_graph_detail",             "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:assistants_assistant_changelist", "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:assistants_assistant_change",     "GET",  None,        (AL,  403,     200,     200,     200,  200)),
     ("admin:publish_newest_version",          "POST", "published", (AL,  403,     REFUSED, REFUSED, DONE, DONE)),
@@ -534,6 +542,7 @@ def _admin_request(name: str, blog: Assistant) -> tuple[str, dict[str, Any]]:
             reverse("admin:assistants_assistant_delete", args=[blog.pk]),
             {"post": "yes"},
         ),
+        "admin:graphs_graph_detail": (reverse("admin:graphs_graph_detail", args=["writer"]), {}),
         "admin:revoke_keys": (
             reverse("admin:assistants_apikey_changelist"),
             {"action": "revoke_keys", "_selected_action": [str(key.pk)]},
@@ -594,3 +603,22 @@ def test_signing_in_never_redirects_to_another_site(editor, next_url) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [("norole", 403), ("viewer", 403), ("editor", 200), ("publisher", 200), ("write_key", LOGIN)],
+)
+def test_the_rebase_page_with_a_passed_over_draft(client_as, blog, principal, expected) -> None:
+    from assistants.actors import Actor
+    from assistants.services import version_save
+
+    version_save(  # an integration publishes v4 over the draft v3
+        actor=Actor.system_actor(), assistant_id=blog.pk, name="Blog writer (API)", publish=True
+    )
+    url = reverse("assistants:assistant-rebase", args=[blog.pk])
+    response = client_as(principal).get(url)
+    if expected == LOGIN:
+        _assert_login_redirect(response, url, reverse("login"))
+    else:
+        assert response.status_code == expected

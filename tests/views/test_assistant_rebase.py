@@ -202,3 +202,29 @@ def test_viewers_get_403_and_anonymous_users_the_login_page(
 def test_the_wrong_method_gets_405(editor_client, passed_over) -> None:
     for method in ("put", "delete", "patch"):
         assert getattr(editor_client, method)(url(passed_over)).status_code == 405
+
+
+def test_a_graph_that_fails_to_load_disables_rebasing_as_it_disables_editing(
+    editor_client, passed_over, settings, tmp_path
+) -> None:
+    from graphs.registry import reset_registry
+    from tests.views.conftest import FIXTURES
+
+    # The writer graph breaks after the update (a deployment without one of its packages).
+    graphs_file = tmp_path / "langgraph.json"
+    broken = (FIXTURES / "broken_graph.py").resolve()
+    graphs_file.write_text(json.dumps({"graphs": {"writer": f"{broken}:graph"}}))
+    settings.STUDIO_GRAPHS_FILE = graphs_file
+    reset_registry()
+    before = snapshot(passed_over)
+    detail = editor_client.get(reverse("assistants:assistant-detail", args=[passed_over.pk]))
+    notice = detail.content.decode().split('id="passed-over"')[1].split("</div>")[0]
+    assert "published over the draft v3" in notice and url(passed_over) not in notice
+    page = editor_client.get(url(passed_over))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Rebasing is disabled" in html and "not_installed_yet" in html
+    assert "Save as a new draft" not in html
+    response = editor_client.post(url(passed_over), choices(passed_over, **{"pick-0": "ours"}))
+    assert response.status_code == 409
+    assert snapshot(passed_over) == before

@@ -97,3 +97,22 @@ def test_a_huge_punctuation_prompt_is_compared_coarsely_and_completely(viewer_cl
     assert table.count('<tr class="sbs__row sbs__row--changed">') == 200
     last_old, last_new = old.split("\n")[-1], new.split("\n")[-1]
     assert f"<td><del>{escape(last_old)}</del></td><td><ins>{escape(last_new)}</ins></td>" in table
+
+
+def test_a_prompt_whose_variables_changed_says_so_beside_its_diff(viewer_client, db) -> None:
+    from assistants import services
+    from assistants.actors import Actor
+    from tests.views.conftest import make_writer
+
+    assistant = make_writer(system_prompt="Write a {style} post about {topic}.")
+    services.version_save(
+        actor=Actor.system_actor(),
+        assistant_id=assistant.pk,
+        context={"system_prompt": "Write a post about {topic} for {audience}."},
+    )
+    html = viewer_client.get(url(assistant), {"a": 1, "b": 2}).content.decode()
+    card = html.split(">System Prompt</h3>")[1].split("</article>")[0]
+    assert "Variables changed:" in card
+    assert '<ins><code class="var">{audience}</code></ins>' in card
+    assert '<del><code class="var">{style}</code></del>' in card
+    assert "does not fill in <code>{audience}</code>" in card

@@ -8,11 +8,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assistants.actors import Actor
-from assistants.transfer import ImportFileError, import_assistants
+from assistants.services import assistants_import
+from assistants.transfer import ImportFileError
 
 
 class Command(BaseCommand):
-    help = "Import assistants from a file written by export_assistants (safe to run twice)."
+    help = (
+        "Import assistants from a file written by export_assistants (safe to run twice). The "
+        "whole file is checked first; any problem refuses it, listing each one, and nothing is "
+        "written."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="The export file, or - for standard input.")
@@ -28,7 +33,7 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"{path} is not JSON: {exc}") from None
         try:
-            report = import_assistants(actor=Actor.system_actor(), data=data)
+            report = assistants_import(actor=Actor.system_actor(), data=data)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
