@@ -116,7 +116,6 @@ def page_url(name: str, blog: Assistant) -> str:
         "assistants:version-publish": [blog.pk, 3],
         "assistants:version-restore-confirm": [blog.pk, 1],
         "assistants:version-restore": [blog.pk, 1],
-        "assistants:assistant-rebase": [blog.pk],
         "graphs:graph-detail": ["writer"],
         "assistants:run-create": [blog.pk],
         "assistants:run-list": [blog.pk],
