@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GRAPHS_FILE = FIXTURES / "langgraph.json"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 #: How long a run may go without a heartbeat in these tests before it counts as lost.
-LOST_AFTER = 2
+LOST_AFTER = 5  # the least STUDIO_RUN_LOST_AFTER accepts
 
 
 @pytest.fixture(autouse=True)
