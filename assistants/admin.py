@@ -93,7 +93,7 @@ class AssistantAdmin(admin.ModelAdmin):
         "updated_at",
         "assistant_id",
     ]
-    list_filter = ["graph_id"]
+    list_filter = ["graph_id", "require_passing_checks"]
     search_fields = ["name", "assistant_id", "graph_id", "description"]
     list_select_related = ["published_version"]
     ordering = ["-updated_at"]
@@ -106,6 +106,7 @@ class AssistantAdmin(admin.ModelAdmin):
         "description",
         "version",
         "latest_version_number",
+        "require_passing_checks",
         "created_at",
         "updated_at",
         "context_json",
@@ -154,6 +155,8 @@ class AssistantAdmin(admin.ModelAdmin):
             except PermissionDenied as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
+            except services.PublishGateClosed as exc:  # the others go on
+                self.message_user(request, f"{assistant.name}: {exc}", messages.ERROR)
         self.message_user(
             request, f"Published the newest version of {done} assistant(s).", messages.SUCCESS
         )
@@ -223,3 +226,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         count = services.api_key_revoke(actor=Actor(user=request.user), keys=queryset)
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
+
+
+# Test inputs and comparisons (read-only).
+from assistants import admin_gate  # noqa: E402,F401

@@ -78,6 +78,11 @@ class Assistant(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Studio-only (not on the API's wire): the publish gate of assistants.services.gate.
+    require_passing_checks = models.BooleanField(
+        default=False,
+        help_text="Publish only versions whose latest comparison with live passes every check.",
+    )
 
     objects = AssistantQuerySet.as_manager()
 
@@ -393,3 +398,14 @@ class RunEvent(models.Model):
 
 
 __all__ += ["ImmutableRunError", "Run", "RunEvent"]
+
+
+# -- test inputs and comparisons (assistants.services.test_inputs / comparisons / gate) ----------
+from assistants.comparison_models import (  # noqa: E402
+    Comparison,
+    ComparisonRun,
+    ImmutableComparisonError,
+    TestInput,
+)
+
+__all__ += ["Comparison", "ComparisonRun", "ImmutableComparisonError", "TestInput"]

@@ -108,4 +108,16 @@ def execute_run(run_id: str) -> str:
             error=f"{type(exc).__name__}: {exc}",
             traceback=traceback.format_exc(),
         )
+    finally:
+        _comparison_moves_on(run_id)
     return Run.FAILED
+
+
+def _comparison_moves_on(run_id: str) -> None:
+    """A run of a comparison finished: let the comparison count it (and finish when all did)."""
+    from assistants.services.comparisons import comparison_run_finished
+
+    try:
+        comparison_run_finished(run_id=run_id)
+    except Exception:  # the comparison's readers move it on as well; never lose the run over it
+        traceback.print_exc()

@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from assistants.api.fields import text_problem
 from assistants.models import Assistant, AssistantVersion
+from assistants.transfer_test_inputs import check_test_inputs, export_test_inputs
 
 FORMAT = "assistants-studio/v1"
 VERSION_FIELDS = (
@@ -126,6 +127,7 @@ def export_assistants(queryset: QuerySet[Assistant] | None = None) -> dict[str, 
                     }
                     for p in publications
                 ],
+                **export_test_inputs(assistant),
             }
         )
     return {"format": FORMAT, "exported_at": _iso(timezone.now()), "assistants": items}
@@ -236,6 +238,8 @@ def _check_item(problems: list[ImportProblem], index: int, item: Any, seen: set[
             version["restored_from"], f"{at}.restored_from", range(1, v_index + 1), nullable=True
         )
         _content_problems(check, version, at)
+    if problem := check_test_inputs(item, where):
+        check.add(f"{where}.test_inputs", problem)
     published = item.get("published_version")
     check.number(published, f"{where}.published_version", allowed, nullable=True)
     publications = item.get("publications", [])

@@ -56,3 +56,33 @@ urlpatterns += [
     path("run/<uuid:run_id>/cancel/", run_views.run_cancel_view, name="run-cancel"),
     path("run/<uuid:run_id>/rerun/", run_views.run_rerun_view, name="run-rerun"),
 ]
+
+# Test inputs, comparisons with live and the publish gate.
+from assistants.views import comparisons as comparison_views  # noqa: E402
+from assistants.views import test_inputs as test_input_views  # noqa: E402
+
+urlpatterns += [
+    path(f"{ASSISTANT}tests/", test_input_views.test_input_list, name="testinput-list"),
+    path(f"{ASSISTANT}tests/new/", test_input_views.test_input_create, name="testinput-create"),
+    path(f"{ASSISTANT}tests/copy/", test_input_views.test_inputs_copy, name="testinput-copy"),
+    path(
+        f"{ASSISTANT}tests/<int:pk>/edit/", test_input_views.test_input_edit, name="testinput-edit"
+    ),
+    path(
+        f"{ASSISTANT}tests/<int:pk>/delete/",
+        test_input_views.test_input_delete,
+        name="testinput-delete",
+    ),
+    path(
+        f"{VERSION}compare-with-live/",
+        comparison_views.comparison_create_view,
+        name="comparison-create",
+    ),
+    path(
+        "comparison/<uuid:comparison_id>/",
+        comparison_views.comparison_detail,
+        name="comparison-detail",
+    ),
+    path(f"{ASSISTANT}gate/", comparison_views.assistant_gate, name="assistant-gate"),
+    path(f"{ASSISTANT}checks/", comparison_views.comparison_panel, name="comparison-panel"),
+]

@@ -95,7 +95,9 @@ def _detail(data: dict[str, Any], code: int, headers: dict[str, str] | None = No
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, services.AssistantNotFound | services.VersionNotFound | GraphNotFound):
         return _detail({"detail": str(exc)}, status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, services.AssistantExists | services.VersionConflict):
+    if isinstance(
+        exc, services.AssistantExists | services.VersionConflict | services.PublishGateClosed
+    ):
         return _detail({"detail": str(exc)}, status.HTTP_409_CONFLICT)
     if isinstance(exc, services.ConfigContextConflict):
         return _detail({"detail": str(exc)}, status.HTTP_400_BAD_REQUEST)

@@ -53,7 +53,8 @@ _ERROR_TEXT = {
     403: "A read-only key writing, or a signed-in user without the permission to view "
     "(reads) or change (writes) assistants.",
     404: "Unknown assistant, version or graph.",
-    409: "An assistant with this id exists (and `if_exists` is `raise`).",
+    409: "An assistant with this id exists (and `if_exists` is `raise`), or the assistant "
+    "requires passing checks to publish and this version has none (`detail` names them).",
     413: "The request body is larger than the server accepts.",
     415: "The body is not `application/json`.",
     422: "The body or a parameter is invalid; `errors` locates each problem.",
@@ -221,7 +222,7 @@ class AssistantViewSet(viewsets.ViewSet):
         ),
         parameters=[ASSISTANT_ID],
         request=AssistantPatchSerializer,
-        responses={200: AssistantSerializer, **_errors(400, 403, 404, 424, *_BODY_ERRORS)},
+        responses={200: AssistantSerializer, **_errors(400, 403, 404, 409, 424, *_BODY_ERRORS)},
     )
     def partial_update(self, request: Request, assistant_id: str) -> Response:
         pk = assistant_pk(assistant_id)
@@ -328,7 +329,7 @@ class AssistantViewSet(viewsets.ViewSet):
         ),
         parameters=[ASSISTANT_ID],
         request=AssistantLatestSerializer,
-        responses={200: AssistantSerializer, **_errors(403, 404, *_BODY_ERRORS)},
+        responses={200: AssistantSerializer, **_errors(403, 404, 409, *_BODY_ERRORS)},
     )
     @action(detail=True, methods=["post"])
     def latest(self, request: Request, assistant_id: str) -> Response:

@@ -16,6 +16,7 @@ One module per concern; import the services from here (``from assistants import 
 - ``versions``: save, publish, restore.
 - ``defaults``: each graph's default assistant.
 - ``api_keys``: create and revoke API keys.
+- ``test_inputs``, ``comparisons``, ``gate``: test inputs, comparisons with live, the gate.
 - ``imports``: restore assistants with their history from an export file.
 - ``rebase``: carry a draft over onto a newer live version (``services.rebase.draft_rebase``).
 """
@@ -43,6 +44,7 @@ from assistants.services.errors import (
     VersionConflict,
     VersionNotFound,
 )
+from assistants.services.gate import PublishGateClosed
 from assistants.services.imports import ImportReport, assistants_import
 from assistants.services.rows import (
     copy_to_assistant,
@@ -64,6 +66,7 @@ __all__ = [
     "GraphNotFound",
     "GraphUnavailable",
     "ImportReport",
+    "PublishGateClosed",
     "ServiceError",
     "VersionConflict",
     "VersionNotFound",

@@ -31,6 +31,7 @@ from assistants.transfer import (
     check_export,
     parse_time,
 )
+from assistants.transfer_test_inputs import import_test_inputs
 from graphs.registry import GraphNotFound
 
 __all__ = ["ImportReport", "assistants_import"]
@@ -186,6 +187,7 @@ def _import_one(*, actor: Actor, item: dict[str, Any], assistant: Assistant | No
             created_at=_time(data["created_at"]),
         )
         added += 1
+    added += import_test_inputs(assistant, item)
     published_number = item.get("published_version")
     published = (
         assistant.versions.filter(version=published_number).first() if published_number else None

@@ -57,8 +57,13 @@ def publish_version(
     """Move the published pointer and record it (the caller holds the row lock).
 
     ``audit_first``: the caller's own unsaved audit entries, written before this one in the same
-    statement (one round trip to the database fewer).
+    statement (one round trip to the database fewer). Refused with ``PublishGateClosed`` when the
+    assistant requires passing checks and ``version`` has none (see
+    :mod:`assistants.services.gate`).
     """
+    from assistants.services.gate import gate_check
+
+    gate_check(assistant=assistant, version=version.version)
     from_version = assistant.version if assistant.published_version_id else None
     copy_to_assistant(assistant, version)
     assistant.save()

@@ -20,6 +20,7 @@ from assistants.services.context import (
     graph_spec,
 )
 from assistants.services.errors import VersionConflict, VersionNotFound
+from assistants.services.gate import gate_check
 from assistants.services.rows import lock_assistant, new_version, publish_version, version_fields
 
 __all__ = ["KEEP", "version_publish", "version_restore", "version_save"]
@@ -57,6 +58,8 @@ def version_save(
     if publish and not actor.can_publish():
         raise PermissionDenied("You may not publish assistants.")
     assistant = lock_assistant(assistant_id)
+    if publish:
+        gate_check(assistant=assistant, version=None)  # refused before anything is written
     if base_version is not None:
         if base_version != assistant.latest_version_number:
             raise VersionConflict(
@@ -155,6 +158,8 @@ def version_restore(
     if publish and not actor.can_publish():
         raise PermissionDenied("You may not publish assistants.")
     assistant = lock_assistant(assistant_id)
+    if publish:
+        gate_check(assistant=assistant, version=None)  # refused before anything is written
     if base_version is not None and base_version != assistant.latest_version_number:
         raise VersionConflict(assistant.assistant_id, base_version, assistant.latest_version_number)
     source = assistant.versions.filter(version=version).first()

@@ -122,7 +122,13 @@ def version_publish(
     assistant = get_assistant(assistant_id)
     previous = assistant.version
     get_version(assistant, version)
-    services.version_publish(actor=actor_for(request), assistant_id=assistant.pk, version=version)
+    try:
+        services.version_publish(
+            actor=actor_for(request), assistant_id=assistant.pk, version=version
+        )
+    except services.PublishGateClosed as exc:  # the assistant requires passing checks
+        messages.error(request, str(exc))
+        return _after_history_action(request, assistant, "version-publish-refused")
     if previous == version:
         messages.info(request, f"v{version} of “{assistant.name}” was already live.")
     else:

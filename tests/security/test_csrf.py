@@ -44,6 +44,12 @@ PAGE_POSTS: list[PageAction] = [
     ("assistants:run-create",          lambda a: [a.pk],     lambda a: {"version": "1", "input-topic": "Forged?", "run": "1"}, 302, True),
     ("assistants:run-cancel",          lambda a: [_run(a).pk], lambda a: {},                                          302, True),
     ("assistants:run-rerun",           lambda a: [_run(a).pk], lambda a: {},                                          302, True),
+    ("assistants:testinput-create",    lambda a: [a.pk],     lambda a: {"name": "Forged?", "input-topic": "x"},       302, True),
+    ("assistants:testinput-edit",      lambda a: [a.pk, _test_input(a).pk], lambda a: {"name": "Forged?", "input-topic": "x"}, 302, True),
+    ("assistants:testinput-delete",    lambda a: [a.pk, _test_input(a).pk], lambda a: {},                             302, True),
+    ("assistants:testinput-copy",      lambda a: [a.pk],     lambda a: {},                                            422, False),
+    ("assistants:comparison-create",   lambda a: [a.pk, 1],  lambda a: {},                                            302, False),
+    ("assistants:assistant-gate",      lambda a: [a.pk],     lambda a: {"require_passing_checks": "on"},              302, True),
 ]
 # fmt: on
 
@@ -52,6 +58,12 @@ def _run(assistant: Assistant) -> Any:
     from tests.security.test_permission_matrix import _queued_run
 
     return _queued_run(assistant)
+
+
+def _test_input(assistant: Assistant) -> Any:
+    from tests.security.test_permission_matrix import _test_input
+
+    return _test_input(assistant)
 
 
 def browser(user: Any = None) -> Client:

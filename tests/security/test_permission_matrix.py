@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from assistants.api.auth import NOT_AUTHENTICATED
-from assistants.models import Assistant, Run
+from assistants.models import Assistant, Comparison, Run, TestInput
 from tests.security.conftest import create_form, db_snapshot, edit_form
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,17 @@ PAGE_TABLE: list[tuple[str, str, str | None, tuple[Outcome, ...]]] = [
     ("assistants:run-detail",               "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     ("assistants:run-cancel",               "POST", "cancelled", (L,  403,   403,   302,   302, L,   L,   L,   403)),
     ("assistants:run-rerun",                "POST", "ran",       (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:testinput-list",           "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
+    ("assistants:testinput-create",         "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
+    ("assistants:testinput-create",         "POST", "tested",        (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:testinput-edit",           "GET",  None,        (L,  403,   403,   200,   200, L,   L,   L,   403)),
+    ("assistants:testinput-edit",           "POST", "tested",        (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:testinput-delete",         "POST", "tested",        (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:testinput-copy",           "POST", None,        (L,  403,   403,   422,   422, L,   L,   L,   403)),
+    ("assistants:comparison-create",        "POST", None,        (L,  403,   403,   302,   302, L,   L,   L,   403)),
+    ("assistants:comparison-detail",        "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
+    ("assistants:comparison-panel",         "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
+    ("assistants:assistant-gate",           "POST", None,        (L,  403,   403,   403,   302, L,   L,   L,   403)),
     ("graphs:graph-list",                   "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     ("graphs:graph-detail",                 "GET",  None,        (L,  403,   200,   200,   200, L,   L,   L,   200)),
     # The project's own routes (studio/urls.py): public documents, sign-in, and the admin
@@ -108,7 +119,17 @@ def page_url(name: str, blog: Assistant) -> str:
         "graphs:graph-detail": ["writer"],
         "assistants:run-create": [blog.pk],
         "assistants:run-list": [blog.pk],
+        "assistants:testinput-list": [blog.pk],
+        "assistants:testinput-create": [blog.pk],
+        "assistants:testinput-copy": [blog.pk],
+        "assistants:comparison-create": [blog.pk, 1],
+        "assistants:comparison-panel": [blog.pk],
+        "assistants:assistant-gate": [blog.pk],
     }
+    if name in ("assistants:testinput-edit", "assistants:testinput-delete"):
+        args[name] = [blog.pk, _test_input(blog).pk]
+    if name == "assistants:comparison-detail":
+        args[name] = [_comparison(blog).pk]
     if name in ("assistants:run-detail", "assistants:run-cancel", "assistants:run-rerun"):
         args[name] = [_queued_run(blog).pk]
     return reverse(name, args=args.get(name, []))
@@ -124,6 +145,24 @@ def _queued_run(blog: Assistant) -> Run:
     )
 
 
+def _test_input(blog: Assistant) -> TestInput:
+    """A test input of the blog writer (test data, written directly)."""
+    if not Assistant.objects.filter(pk=blog.pk).exists():
+        return TestInput(pk=0)
+    existing = TestInput.objects.filter(assistant=blog).first()
+    return existing or TestInput.objects.create(assistant=blog, name="x", input={"topic": "x"})
+
+
+def _comparison(blog: Assistant) -> Comparison:
+    """A finished comparison of the blog writer (test data, written directly)."""
+    if not Assistant.objects.filter(pk=blog.pk).exists():
+        return Comparison()
+    existing = Comparison.objects.filter(assistant=blog).first()
+    return existing or Comparison.objects.create(
+        assistant=blog, candidate_version=1, live_version=1, status="succeeded", actor="system"
+    )
+
+
 def _page_data(name: str, blog: Assistant) -> dict[str, Any]:
     """What a browser posts to each form; valid, so that an allowed request does its work."""
     builders: dict[str, Callable[[], dict[str, Any]]] = {
@@ -133,6 +172,8 @@ def _page_data(name: str, blog: Assistant) -> dict[str, Any]:
         "assistants:field-validate": lambda: {"_field": "temperature", "ctx-temperature": "0.5"},
         "assistants:assistant-duplicate": lambda: {"name": "Copied in the matrix", "version": ""},
         "assistants:run-create": lambda: {"version": "1", "input-topic": "matrix", "run": "1"},
+        "assistants:testinput-create": lambda: {"name": "matrix", "input-topic": "matrix"},
+        "assistants:testinput-edit": lambda: {"name": "matrix", "input-topic": "matrix"},
     }
     return builders.get(name, dict)()
 
@@ -286,6 +327,10 @@ def _effect_ran(blog: Assistant, before: dict[str, Any]) -> None:
     assert db_snapshot()["audit"] == before["audit"] + 1
 
 
+def _effect_tested(blog: Assistant, before: dict[str, Any]) -> None:
+    assert db_snapshot()["audit"] == before["audit"] + 1  # test_input.created/updated/deleted
+
+
 def _effect_cancelled(blog: Assistant, before: dict[str, Any]) -> None:
     assert Run.objects.get(assistant=blog).status == Run.CANCELLED
 
@@ -300,6 +345,7 @@ EFFECTS: dict[str, Callable[[Assistant, dict[str, Any]], None]] = {
     "revoked": _effect_revoked,
     "ran": _effect_ran,
     "cancelled": _effect_cancelled,
+    "tested": _effect_tested,
 }
 
 

@@ -1,0 +1,84 @@
+"""What the comparison pages show: one row per test input (outputs, a word diff of the two first
+outputs, each check's pass or fail on each side) and the one-line summary the publish
+confirmation uses ("v5: 5 of 5 checks pass; live v4: 4 of 5")."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.safestring import SafeString
+
+from assistants.diff import DiffBudget, render_inline
+from assistants.models import Assistant, Comparison
+
+__all__ = ["ComparisonRow", "comparison_rows", "latest_comparison", "panel_context", "summary"]
+
+
+@dataclass
+class ComparisonRow:
+    name: str
+    input_text: str
+    error: str
+    live: list[dict[str, Any]]
+    candidate: list[dict[str, Any]]
+    diff: SafeString | None
+    checks: list[dict[str, Any]]
+
+
+def comparison_rows(comparison: Comparison) -> list[ComparisonRow]:
+    """The results table (empty until the comparison has finished)."""
+    budget = DiffBudget()  # one budget for the whole page
+    rows = []
+    for item in comparison.results:
+        live, candidate = item.get("live", []), item.get("candidate", [])
+        diff = (
+            render_inline(live[0]["output"], candidate[0]["output"], budget=budget)
+            if live and candidate
+            else None
+        )
+        rows.append(
+            ComparisonRow(
+                name=item["name"],
+                input_text=json.dumps(item["input"], indent=1, ensure_ascii=False),
+                error=item.get("error", ""),
+                live=live,
+                candidate=candidate,
+                diff=diff,
+                checks=item.get("checks", []),
+            )
+        )
+    return rows
+
+
+def latest_comparison(assistant: Assistant, version: int) -> Comparison | None:
+    return Comparison.objects.filter(assistant=assistant).of_version(version).newest_first().first()
+
+
+def summary(comparison: Comparison) -> str:
+    """``v5: 5 of 5 checks pass; live v4: 4 of 5`` (or where the comparison is)."""
+    if comparison.status in Comparison.ACTIVE:
+        return (
+            f"v{comparison.candidate_version} against live v{comparison.live_version}: "
+            f"running, {comparison.done} of {comparison.total} runs done"
+        )
+    if comparison.status == Comparison.FAILED:
+        return (
+            f"v{comparison.candidate_version} against live v{comparison.live_version}: "
+            f"the comparison did not complete ({comparison.error})"
+        )
+    total = comparison.checks_total
+    return (
+        f"v{comparison.candidate_version}: {comparison.candidate_passed} of {total} checks pass; "
+        f"live v{comparison.live_version}: {comparison.live_passed} of {total}"
+    )
+
+
+def panel_context(assistant: Assistant) -> dict[str, Any]:
+    """The checks section: the gate setting, Compare with live, recent comparisons."""
+    return {
+        "assistant": assistant,
+        "test_input_count": assistant.test_inputs.count(),
+        "comparisons": list(Comparison.objects.filter(assistant=assistant).newest_first()[:5]),
+    }

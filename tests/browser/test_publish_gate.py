@@ -1,0 +1,127 @@
+"""End to end in Chromium, as a new publisher would: add a test input expecting a word, turn on
+"Require passing checks to publish", save a draft without the word, Compare with live, try to
+publish (refused, live unchanged), save a draft with the word, compare, publish (live now that
+draft); then an API PATCH is answered 409 and creates no version.
+
+On PostgreSQL the comparison's runs execute in a real ``db_worker`` process sharing the test
+database; on SQLite in the web process (the immediate task backend), as in test_try_it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from assistants import services
+from assistants.actors import Actor
+from assistants.models import Assistant, AssistantVersion
+from tests.browser.conftest import CHROMIUM
+from tests.browser.test_try_it import run_tasks  # noqa: F401 - fixture: the worker
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium", allow_module_level=True)
+
+from playwright.sync_api import expect  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def writer(db: None) -> Assistant:
+    assistant, _ = services.assistant_create(
+        actor=Actor.system_actor(),
+        graph_id="writer",
+        name="Social writer",
+        context={"style": "blog", "temperature": 0},
+    )
+    return assistant
+
+
+def save_draft(page: Any, base: str, assistant: Assistant, style: str, temperature: str) -> None:
+    page.goto(base + reverse("assistants:assistant-edit", args=[assistant.pk]))
+    page.get_by_label("Style").select_option(style)
+    page.get_by_label("Temperature").fill(temperature)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#messages")).to_contain_text("Saved draft")
+
+
+def compare_with_live(page: Any, base: str, assistant: Assistant, expected: str) -> None:
+    page.goto(base + reverse("assistants:assistant-detail", args=[assistant.pk]))
+    page.get_by_role("button", name="Compare with live", exact=True).click()
+    live = page.locator("#comparison-live")
+    expect(live.get_by_role("progressbar")).to_be_visible()
+    expect(live).to_contain_text(expected, timeout=90_000)
+
+
+def try_to_publish(page: Any, base: str, assistant: Assistant, number: int) -> None:
+    page.goto(base + reverse("assistants:assistant-detail", args=[assistant.pk]))
+    page.get_by_role("link", name=f"Publish v{number}…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"v{number}:")
+    dialog.get_by_role("button", name=f"Publish v{number}").click()
+
+
+def test_a_publisher_gates_publishing_on_passing_checks(
+    new_page: Any,
+    sign_in: Any,
+    live_server: Any,
+    make_user: Any,
+    writer: Assistant,
+    run_tasks: None,  # noqa: F811
+) -> None:
+    make_user("pat", "publisher")
+    base = live_server.url
+    page = new_page()
+    sign_in(page, "pat")
+    page.goto(base + reverse("assistants:assistant-detail", args=[writer.pk]))
+
+    page.get_by_role("link", name="Test inputs", exact=True).click()
+    page.get_by_role("link", name="Add test input").click()
+    page.get_by_label("Name").fill("tide pools tweet")
+    page.get_by_label("Topic").fill("tide pools")
+    page.get_by_label("contain", exact=False).first.fill("in one breath")
+    page.get_by_role("button", name="Add test input").click()
+    expect(page.locator("#test-inputs")).to_contain_text("tide pools tweet")
+
+    page.goto(base + reverse("assistants:assistant-detail", args=[writer.pk]))
+    page.get_by_label("Require passing checks to publish").check()
+    page.get_by_role("button", name="Save setting").click()
+    expect(page.locator("#messages")).to_contain_text("Publishing now requires passing checks.")
+
+    # A draft without the word: compared, then refused.
+    save_draft(page, base, writer, "blog", "0.2")
+    compare_with_live(page, base, writer, "v2: 0 of 1 checks pass; live v1: 0 of 1")
+    expect(page.locator("#comparison-live")).to_contain_text("fail")
+    try_to_publish(page, base, writer, 2)
+    expect(page.locator("#messages")).to_contain_text("v2 cannot be published")
+    expect(page.locator("#messages")).to_contain_text("tide pools tweet: contains “in one breath”")
+    assert Assistant.objects.get(pk=writer.pk).version == 1
+
+    # A draft with the word: compared, published.
+    save_draft(page, base, writer, "tweet", "0.2")
+    compare_with_live(page, base, writer, "v3: 1 of 1 checks pass; live v1: 0 of 1")
+    expect(page.locator("#comparison-live")).to_contain_text("pass")
+    try_to_publish(page, base, writer, 3)
+    expect(page.locator("#messages")).to_contain_text("v3 of “Social writer” is live")
+    assert Assistant.objects.get(pk=writer.pk).version == 3
+
+    # An integration's PATCH publishes a new version in LangGraph's protocol: refused, nothing written.
+    _, key = services.api_key_create(actor=Actor.system_actor(), name="integration")
+    request = urllib.request.Request(
+        f"{base}/assistants/{writer.pk}",
+        data=json.dumps({"context": {"style": "blog"}}).encode(),
+        headers={"Content-Type": "application/json", "X-Api-Key": key},
+        method="PATCH",
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)  # noqa: S310 - the live test server
+    assert caught.value.code == 409
+    assert "requires passing checks" in json.loads(caught.value.read())["detail"]
+    assert AssistantVersion.objects.filter(assistant=writer).count() == 3
+    assert Assistant.objects.get(pk=writer.pk).version == 3
