@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GRAPHS_FILE = FIXTURES / "langgraph.json"
 #: How long a run may go without a heartbeat in these tests before it counts as lost.
-LOST_AFTER = 5  # the least STUDIO_RUN_LOST_AFTER accepts
+LOST_AFTER = 2
 
 
 @pytest.fixture(autouse=True)
