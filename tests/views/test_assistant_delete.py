@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_the_confirmation_page_says_what_goes(publisher_client, blog) -> None:
     response = publisher_client.get(reverse("assistants:assistant-delete-confirm", args=[blog.pk]))
     assert response.status_code == 200
-    assert "Delete “Blog writer”?" in response.content.decode()
+    assert "Delete “<bdi>Blog writer</bdi>”?" in response.content.decode()
     assert "all its 3 versions" in response.content.decode()
 
 

@@ -26,7 +26,7 @@ def test_the_page_shows_the_published_configuration_the_draft_and_the_history(
     response = viewer_client.get(url(blog))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" in html and "<h1>Blog writer</h1>" in html
+    assert "<html" in html and "<h1><bdi>Blog writer</bdi></h1>" in html
     published = html.split('id="published"')[1].split("</section>")[0]
     assert "You are an expert blog writer." in published
     assert "anthropic/claude-sonnet-4-5" in published and "0.6" in published
@@ -125,3 +125,22 @@ def test_a_version_page_shows_that_versions_configuration(viewer_client, blog) -
         viewer_client.get(reverse("assistants:version-detail", args=[blog.pk, 9])).status_code
         == 404
     )
+
+
+def test_a_name_with_bidi_controls_cannot_reorder_the_page_around_it(viewer_client, blog):
+    """An RTL override in a name stays inside the name: every place shows it in ``<bdi>``."""
+    from assistants.models import Assistant
+
+    name = "abc\u202e evil"
+    Assistant.objects.filter(pk=blog.pk).update(name=name)
+
+    html = viewer_client.get(
+        reverse("assistants:assistant-detail", args=[blog.pk])
+    ).content.decode()
+
+    assert f"<h1><bdi>{name}</bdi></h1>" in html
+    body = html.split("</title>", 1)[1]
+    isolated = body.count(f"<bdi>{name}</bdi>") + body.count(
+        f"<del>{name}</del>"
+    )  # CSS isolates both
+    assert body.count(name) == isolated and body.count(f"<bdi>{name}</bdi>") >= 2  # crumb, h1
