@@ -285,6 +285,7 @@ class Command(BaseCommand):
                 version=published[position],
                 published_version_id=live_row["id"],
                 latest_version_number=versions,
+                require_passing_checks=False,
                 created_at=rows[0]["created_at"],
                 updated_at=live_row["created_at"],
             )
