@@ -20,6 +20,7 @@ The caller's ``tick`` runs at least every ``TICK_SECONDS``; returning a reason (
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 import queue
@@ -96,6 +97,7 @@ class _Recorder(BaseCallbackHandler):
     """LangChain callbacks: model calls (prompt, model, usage, latency) and the failing node."""
 
     raise_error = False
+    run_inline = True  # it only puts on a queue: keep the events in the order they happen
 
     def __init__(self, put: Callable[[dict[str, Any]], None]) -> None:
         self.put = put
@@ -238,19 +240,24 @@ class _Stream:
 
     def _produce(self, graph: Any, graph_input: Any, context: Any, config: Any) -> None:
         try:
-            for chunk in graph.stream(
-                graph_input,
-                config=config,
-                context=context,
-                stream_mode=["updates", "messages", "values"],
-                subgraphs=True,
-            ):
-                if self.stop.is_set():
-                    return
-                self.events.put(("chunk", chunk))
+            asyncio.run(self._consume(graph, graph_input, context, config))
             self.events.put(("done", None))
         except BaseException as exc:  # reported to the consumer, who ends the run with it
             self.events.put(("error", (exc, traceback.format_exc())))
+
+    async def _consume(self, graph: Any, graph_input: Any, context: Any, config: Any) -> None:
+        # The async stream runs both kinds of node: async ones (common in LangChain's templates)
+        # and sync ones (in an executor). The sync stream cannot call an async-only node.
+        async for chunk in graph.astream(
+            graph_input,
+            config=config,
+            context=context,
+            stream_mode=["updates", "messages", "values"],
+            subgraphs=True,
+        ):
+            if self.stop.is_set():
+                return
+            self.events.put(("chunk", chunk))
 
 
 def run_graph(

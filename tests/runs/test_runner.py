@@ -136,3 +136,12 @@ def test_tick_can_cancel_a_run() -> None:
 def test_the_offline_model_follows_simple_instructions(prompt: str, check: Any) -> None:
     outcome, _ = run("writer", {"topic": "maps"}, {"system_prompt": prompt, "temperature": 0})
     assert check(outcome.output_text), outcome.output_text
+
+
+def test_a_graph_with_async_nodes_runs() -> None:
+    """Async-only nodes (LangChain's templates use them) need the async stream."""
+    outcome, events = run("async", {"note": "wall"}, {"colour": "blue"})
+
+    assert outcome.status == "succeeded", outcome.error
+    assert outcome.output == {"note": "wall painted blue"}
+    assert [e["node"] for e in events if e["type"] == "step"] == ["paint"]
