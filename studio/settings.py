@@ -323,6 +323,9 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_security": {"()": "studio.logging_filters.OneLineSecurityEvents"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_security"]},
+    },
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", _LOG_LEVELS)},
 }

@@ -73,3 +73,30 @@ def test_a_bad_debug_value_stops_the_start_with_a_message_naming_it():
     )
     assert result.returncode != 0
     assert "DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+def test_a_forged_host_logs_one_line_without_a_traceback() -> None:
+    import logging
+
+    from studio.logging_filters import OneLineSecurityEvents
+
+    try:
+        raise ValueError("Invalid HTTP_HOST header: 'evil.example'.")
+    except ValueError:
+        import sys
+
+        record = logging.getLogger("django.security.DisallowedHost").makeRecord(
+            "django.security.DisallowedHost",
+            logging.ERROR,
+            __file__,
+            1,
+            "Invalid HTTP_HOST header: %s",
+            ("'evil.example'",),
+            sys.exc_info(),
+        )
+    handler = logging.StreamHandler()
+    handler.addFilter(OneLineSecurityEvents())
+    kept = handler.filter(record)
+
+    assert kept and record.exc_info is None
+    assert handler.format(record) == "Invalid HTTP_HOST header: 'evil.example'"
