@@ -155,6 +155,9 @@ class QueryTimeoutMiddleware:
         return self.get_response(request)
 
     def _postgresql(self, request: HttpRequest, connection: Any, limit: int) -> HttpResponse:
+        # Django checks a persistent connection's health on its first cursor of a request; this
+        # statement runs before any cursor, so ask for the check here (a killed backend is replaced).
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         raw = connection.connection
         raw.execute(f"SET statement_timeout = {int(limit)}")

@@ -88,12 +88,11 @@ def no_default_assistants(settings) -> None:
 @pytest.fixture
 def make_user(django_user_model, db) -> Callable[..., Any]:
     """``make_user("name", "editor", ...)``: a user in the given roles (groups)."""
-    from django.contrib.auth.models import Group
 
     def make(username: str, *roles: str, password: str = PASSWORD, **extra: Any) -> Any:
         user = django_user_model.objects.create_user(username=username, password=password, **extra)
         for role in roles:
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(factories.role(role))
         return user
 
     return make

@@ -31,6 +31,27 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 #: Plain static files: tests run with DEBUG off, the manifest storage would need collectstatic.
 PLAIN_STATICFILES = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
+# -- roles -------------------------------------------------------------------------------------
+
+
+def role(name: str) -> Any:
+    """The role's group. A data migration makes the groups; a transactional test's flush removes
+    them, so a later test gets them back here, with the migration's permissions."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        roles = importlib.import_module("assistants.migrations.0002_roles_and_metadata_index").ROLES
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="assistants", codename__in=roles[name]
+            )
+        )
+    return group
+
+
 # -- the standard assistants -------------------------------------------------------------------
 
 PROMPT_V1 = "You are a thoughtful blog writer.\nWrite a {style} post about {topic}."

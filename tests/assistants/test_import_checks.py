@@ -19,14 +19,14 @@ OTHER_ID = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"
 
 
 @pytest.fixture
-def document(blog, system_actor):
+def document(blog_v1, system_actor):
     """An export of two assistants (the blog writer with three versions, and a copy), then an
     empty database to import it into."""
     services.version_save(
-        actor=system_actor, assistant_id=blog.pk, context={"temperature": 1.1}, publish=True
+        actor=system_actor, assistant_id=blog_v1.pk, context={"temperature": 1.1}, publish=True
     )
-    services.version_restore(actor=system_actor, assistant_id=blog.pk, version=1)
-    services.assistant_duplicate(actor=system_actor, assistant_id=blog.pk)
+    services.version_restore(actor=system_actor, assistant_id=blog_v1.pk, version=1)
+    services.assistant_duplicate(actor=system_actor, assistant_id=blog_v1.pk)
     exported = export_assistants()
     assert len(exported["assistants"]) == 2
     Assistant.objects.all().delete()
