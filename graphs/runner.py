@@ -210,8 +210,10 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def _main_text(update: Any, input_keys: set[str]) -> str | None:
-    """The text a node produced: its newest AI message, else a new string field it wrote."""
+def _main_text(update: Any, given: Mapping[str, Any]) -> str | None:
+    """The text a node produced: its newest AI message, else a string field it wrote that is not
+    the input's own value (a graph may write its answer into the key it was given, as LangChain's
+    template does)."""
     if not isinstance(update, Mapping):
         return None
     found = None
@@ -221,7 +223,7 @@ def _main_text(update: Any, input_keys: set[str]) -> str | None:
             ai = [m for m in items if isinstance(m, BaseMessage) and m.type == "ai" and m.text]
             if ai:
                 found = str(ai[-1].text)
-        elif isinstance(value, str) and key not in input_keys and value.strip():
+        elif isinstance(value, str) and value.strip() and value != given.get(key):
             found = value
     return found
 
@@ -278,7 +280,7 @@ def run_graph(
     except GraphLoadError as exc:
         return RunOutcome("failed", error=str(exc), traceback=traceback.format_exc())
     stream = _Stream(graph, graph_input, context or None, run_config)
-    input_keys = set(graph_input) if isinstance(graph_input, Mapping) else set()
+    given = graph_input if isinstance(graph_input, Mapping) else {}
     output: Any = None
     text: str | None = None
     usage: dict[str, int] = {}
@@ -301,7 +303,7 @@ def run_graph(
                 for node, update in (data or {}).items():
                     path = [part.split(":", 1)[0] for part in namespace] + [node]
                     if not namespace:
-                        text = _main_text(update, input_keys) or text
+                        text = _main_text(update, given) or text
                     emit(
                         {
                             "type": "step",

@@ -144,4 +144,6 @@ def test_a_graph_with_async_nodes_runs() -> None:
 
     assert outcome.status == "succeeded", outcome.error
     assert outcome.output == {"note": "wall painted blue"}
+    # the answer is written into the key it was given: still the run's text
+    assert outcome.output_text == "wall painted blue"
     assert [e["node"] for e in events if e["type"] == "step"] == ["paint"]

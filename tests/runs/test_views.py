@@ -281,6 +281,11 @@ def test_a_draft_can_be_chosen_and_runs_with_its_configuration(
     services.version_save(
         actor=Actor.system_actor(), assistant_id=writer.pk, context={"style": "blog"}
     )
+    detail = reverse("assistants:assistant-detail", args=[writer.pk])
+    # with a draft, the assistant page's Try it opens on the draft
+    assert f'href="{try_url(writer)}?version=draft">Try it</a>' in (
+        client_for(editor).get(detail).content.decode()
+    )
     html = client_for(editor).get(try_url(writer) + "?version=draft").content.decode()
     assert '<option value="2" selected>Draft: v2</option>' in html
     post_run(client_for(editor), writer, version="2")
