@@ -186,6 +186,8 @@ def diff_configs(
     for path in [*before, *(p for p in after if p not in before)]:
         a = before.get(path, _MISSING)
         b = after.get(path, _MISSING)
+        if _filled_in(a, b, path, after) or _filled_in(b, a, path, before):
+            continue  # an empty object that gained (or lost) keys: its keys are the changes
         if a is _MISSING:
             kind: ChangeKind = "added"
         elif b is _MISSING:
@@ -203,6 +205,16 @@ def diff_configs(
             )
         )
     return changes
+
+
+def _filled_in(value: Any, other: Any, path: str, other_paths: Mapping[str, Any]) -> bool:
+    """An empty object on one side whose path holds keys on the other (``{}`` -> ``{"a": 1}``)."""
+    return (
+        isinstance(value, Mapping)
+        and not value
+        and other is _MISSING
+        and any(p.startswith(f"{path}.") for p in other_paths)
+    )
 
 
 def changed_only(changes: Iterable[Change]) -> list[Change]:

@@ -50,6 +50,17 @@ def test_diff_configs_reports_added_removed_changed_and_unchanged_by_path() -> N
     assert diff_configs(old, new, labels={"model": "Model"})[0].display_label == "Model"
 
 
+def test_an_empty_object_that_gains_or_loses_keys_shows_only_its_keys() -> None:
+    """A version with no context against one with a prompt: the prompt is added, no "context {}"
+    row is removed (an empty object is still a change of its own when nothing replaces it)."""
+    gained = diff_configs({"context": {}}, {"context": {"system_prompt": "Hi"}})
+    assert [(c.path, c.kind) for c in gained] == [("context.system_prompt", "added")]
+    lost = diff_configs({"context": {"system_prompt": "Hi"}}, {"context": {}})
+    assert [(c.path, c.kind) for c in lost] == [("context.system_prompt", "removed")]
+    emptied = diff_configs({"tags": {}}, {})
+    assert [(c.path, c.kind) for c in emptied] == [("tags", "removed")]
+
+
 def test_integers_and_equal_floats_are_the_same_but_true_is_not_one() -> None:
     kinds = {c.path: c.kind for c in diff_configs({"a": 1, "b": True}, {"a": 1.0, "b": 1})}
     assert kinds == {"a": "unchanged", "b": "changed"}
