@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> list[Result]:
             "name": f"bench {run_tag} {i}",
             "metadata": {"bench": run_tag, "team": f"team-{i % 100}"},
             "context": {"style": "tweet" if i % 2 else "blog", "temperature": 0.5},
+            # a config of its own: Aegra refuses an assistant whose graph and config exist already
+            "config": {"tags": [f"bench-{run_tag}-{i}"]},
         }
 
     # One assistant to patch/get, one with exactly 50 versions to list (or --versions-assistant).

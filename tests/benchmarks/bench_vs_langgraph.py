@@ -10,16 +10,23 @@ Prints each server's table and the ratios studio / dev. Stops both servers at th
 - the studio: exactly the production recipe, plain ``gunicorn studio.wsgi`` (so ``gunicorn.conf.py``)
   on PostgreSQL, in a fresh database ``--database`` (dropped and created; default ``studio_bench_vs``)
   and, with ``--redis-url``, the shared cache.
+- with ``--aegra-python``, Aegra too (the open-source LangGraph-compatible server a self-hosting
+  team would pick instead): ``aegra-api`` 0.11 needs Python >= 3.12, so give the Python of a venv
+  that holds it (``python3.12 -m venv V && V/bin/pip install "aegra-api>=0.11,<0.12"``). It runs
+  as its docs say, ``uvicorn aegra_api.main:app`` with 2 workers, ``AUTH_TYPE=noop``, on a fresh
+  database ``<--database>_aegra``, migrated once before the workers start.
 
 Usage::
 
     python tests/benchmarks/bench_vs_langgraph.py
     python tests/benchmarks/bench_vs_langgraph.py --redis-url redis://127.0.0.1:6379/7 --quick
+    python tests/benchmarks/bench_vs_langgraph.py --aegra-python /path/to/aegra-venv/bin/python
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -138,11 +145,7 @@ def _studio_env(args: argparse.Namespace) -> dict[str, str]:
 
 def _prepare_studio(env: dict[str, str], args: argparse.Namespace) -> str:
     """A fresh database, migrated, with an API key; returns the key."""
-    import psycopg
-
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
+    _fresh_database(args, args.database)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
@@ -156,6 +159,40 @@ def _prepare_studio(env: dict[str, str], args: argparse.Namespace) -> str:
     return out.strip().splitlines()[-1]
 
 
+def _fresh_database(args: argparse.Namespace, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _prepare_aegra(
+    args: argparse.Namespace, config: Path, logs: Path
+) -> tuple[dict[str, str], list[str]]:
+    """A fresh, migrated database for Aegra; returns its environment and server command.
+
+    Its workers would race to create the checkpointer's tables, so one worker starts first alone.
+    """
+    database = f"{args.database}_aegra"
+    _fresh_database(args, database)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS"))},
+        "DATABASE_URL": f"{args.postgres.replace('postgres://', 'postgresql://')}/{database}",
+        "AUTH_TYPE": "noop", "AEGRA_CONFIG": str(config), "LOG_LEVEL": "WARNING",
+        "RUN_MIGRATIONS_ON_STARTUP": "false", "LANGSMITH_TRACING": "false",
+    }  # fmt: skip
+    migrate = "from aegra_api.core.migrations import run_migrations; run_migrations()"
+    subprocess.run([args.aegra_python, "-c", migrate], env=env, check=True, capture_output=True)
+    port = _free_port()
+    serve = [args.aegra_python, "-m", "uvicorn", "aegra_api.main:app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    with _process("aegra-setup", serve, cwd=config.parent, env=env,
+                  url=f"http://127.0.0.1:{port}", logs=logs):  # fmt: skip
+        pass
+    return env, [*serve, "--workers", "2"]
+
+
 # -- concurrent mode ---------------------------------------------------------------------------
 
 
@@ -165,16 +202,18 @@ def concurrent(url: str, key: str, operation: str, clients: int, requests: int) 
     headers = {"X-Api-Key": key}
     sessions = [httpx.Client(base_url=url, headers=headers, timeout=60) for _ in range(clients)]
     # Each client patches its own assistant: throughput, not one row's lock queue.
+    run = secrets.token_hex(4)  # configs of their own: Aegra refuses a graph and config twice
+
+    def create(s: httpx.Client, tag: str, team: str) -> httpx.Response:
+        body = {"graph_id": "writer", "metadata": {"team": team}, "config": {"tags": [tag]}}
+        return s.post("/assistants", json=body)
+
     own = [
-        s.post("/assistants", json={"graph_id": "writer", "metadata": {"team": "team-1"}}).json()[
-            "assistant_id"
-        ]
-        for s in sessions
+        create(s, f"{operation}-{run}-own-{c}", "team-1").json()["assistant_id"]
+        for c, s in enumerate(sessions)
     ]
     calls: dict[str, Callable[[httpx.Client, int, int], httpx.Response]] = {
-        "create": lambda s, c, i: s.post(
-            "/assistants", json={"graph_id": "writer", "metadata": {"team": f"team-{i % 100}"}}
-        ),
+        "create": lambda s, c, i: create(s, f"{run}-{i}", f"team-{i % 100}"),
         "patch": lambda s, c, i: s.patch(f"/assistants/{own[c]}", json={"metadata": {"i": i}}),
         "get": lambda s, c, i: s.get(f"/assistants/{own[c]}"),
         "search": lambda s, c, i: s.post(
@@ -223,17 +262,17 @@ def concurrent(url: str, key: str, operation: str, clients: int, requests: int) 
 # -- report ------------------------------------------------------------------------------------
 
 
-def ratios(dev: list[Result], studio: list[Result]) -> None:
-    print(f"\n{'operation':<14}{'dev ops/s':>11}{'studio ops/s':>14}{'studio/dev':>12}"
-          f"{'dev p50':>9}{'studio p50':>12}")  # fmt: skip
-    by_name = {r.operation: r for r in dev}
+def ratios(peer: str, theirs: list[Result], studio: list[Result]) -> None:
+    print(f"\n{'operation':<14}{peer + ' ops/s':>13}{'studio ops/s':>14}{'studio/' + peer:>14}"
+          f"{peer + ' p50':>11}{'studio p50':>12}")  # fmt: skip
+    by_name = {r.operation: r for r in theirs}
     for s in studio:
         d = by_name.get(s.operation)
         if d is None:
             continue
         print(
-            f"{s.operation:<14}{d.ops_per_second:>11.0f}{s.ops_per_second:>14.0f}"
-            f"{s.ops_per_second / d.ops_per_second:>11.2f}x{d.p50_ms:>9.2f}{s.p50_ms:>12.2f}"
+            f"{s.operation:<14}{d.ops_per_second:>13.0f}{s.ops_per_second:>14.0f}"
+            f"{s.ops_per_second / d.ops_per_second:>13.2f}x{d.p50_ms:>11.2f}{s.p50_ms:>12.2f}"
         )
 
 
@@ -254,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="studio_bench_vs")
     parser.add_argument("--redis-url", help="Run the studio with this shared cache.")
+    parser.add_argument("--aegra-python", help="Also measure Aegra, installed for this Python.")
     parser.add_argument("--read-iterations", type=int, default=2000)
     parser.add_argument("--write-iterations", type=int, default=500)
     parser.add_argument("--search-iterations", type=int, default=1000)
@@ -274,17 +314,26 @@ def main(argv: list[str] | None = None) -> int:
     dev_port, studio_port = _free_port(), _free_port()
     studio_cmd = [sys.executable, "-m", "gunicorn", "studio.wsgi", "--bind", f"127.0.0.1:{studio_port}"]  # fmt: skip
     dev_env = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false"}
-    results: dict[str, list[Result]] = {"dev": [], "studio": []}
-    concurrent_results: dict[str, list[Result]] = {"dev": [], "studio": []}
+    names = ["dev", "studio", *(["aegra"] if args.aegra_python else [])]
+    results: dict[str, list[Result]] = {name: [] for name in names}
+    concurrent_results: dict[str, list[Result]] = {name: [] for name in names}
     scratch = Path(tempfile.mkdtemp(prefix="bench-langgraph-dev-"))
+    config = _absolute_config(scratch)
     dev_cmd = [*_langgraph_command(), "dev", "--no-browser", "--no-reload", "--port", str(dev_port),
-               "--config", str(_absolute_config(scratch)), "--server-log-level", "warning"]  # fmt: skip
-    with _cleanup(scratch), \
-            _process("langgraph-dev", dev_cmd, cwd=scratch, env=dev_env,
-                     url=f"http://127.0.0.1:{dev_port}", logs=logs) as dev_url, \
-            _process("studio-gunicorn", studio_cmd, cwd=ROOT, env=env,
-                     url=f"http://127.0.0.1:{studio_port}", logs=logs) as studio_url:  # fmt: skip
-        servers = {"dev": (dev_url, "unused"), "studio": (studio_url, key)}
+               "--config", str(config), "--server-log-level", "warning"]  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_cleanup(scratch))
+        servers = {
+            "dev": (stack.enter_context(_process("langgraph-dev", dev_cmd, cwd=scratch,
+                    env=dev_env, url=f"http://127.0.0.1:{dev_port}", logs=logs)), "unused"),
+            "studio": (stack.enter_context(_process("studio-gunicorn", studio_cmd, cwd=ROOT,
+                       env=env, url=f"http://127.0.0.1:{studio_port}", logs=logs)), key),
+        }  # fmt: skip
+        if args.aegra_python:
+            aegra_env, aegra_cmd = _prepare_aegra(args, config, logs)
+            port = int(aegra_cmd[aegra_cmd.index("--port") + 1])
+            servers["aegra"] = (stack.enter_context(_process("aegra", aegra_cmd, cwd=scratch,
+                                env=aegra_env, url=f"http://127.0.0.1:{port}", logs=logs)), "unused")  # fmt: skip
         for operation in args.only:
             for name, (url, api_key) in servers.items():
                 results[name].append(_sequential(url, api_key, operation, args))
@@ -293,16 +342,21 @@ def main(argv: list[str] | None = None) -> int:
                 concurrent_results[name].append(
                     concurrent(url, api_key, operation, args.clients, args.concurrent_requests)
                 )
-    for name, title in (("dev", "langgraph dev (in-memory)"), ("studio", "studio (gunicorn, PostgreSQL"
-                        + (", Redis)" if args.redis_url else ")"))):  # fmt: skip
-        print(f"\n== {title}: one sequential keep-alive client")
+    titles = {
+        "dev": "langgraph dev (in-memory)",
+        "studio": "studio (gunicorn, PostgreSQL" + (", Redis)" if args.redis_url else ")"),
+        "aegra": "Aegra (uvicorn, 2 workers, PostgreSQL)",
+    }
+    for name in names:
+        print(f"\n== {titles[name]}: one sequential keep-alive client")
         report(results[name])
-        print(f"== {title}: {args.clients} concurrent clients")
+        print(f"== {titles[name]}: {args.clients} concurrent clients")
         report(concurrent_results[name])
-    print("\n== ratios, sequential")
-    ratios(results["dev"], results["studio"])
-    print("\n== ratios, concurrent")
-    ratios(concurrent_results["dev"], concurrent_results["studio"])
+    for peer in (n for n in names if n != "studio"):
+        print(f"\n== ratios against {peer}, sequential")
+        ratios(peer, results[peer], results["studio"])
+        print(f"\n== ratios against {peer}, concurrent")
+        ratios(peer, concurrent_results[peer], concurrent_results["studio"])
     return 0
 
 
