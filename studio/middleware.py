@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import sqlite3
 import time
@@ -11,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 DEFAULT_QUERY_TIMEOUT_MS = 5000
@@ -133,9 +132,9 @@ class QueryTimeoutMiddleware:
     """Stop any single database statement of an API request after ``STUDIO_QUERY_TIMEOUT_MS``.
 
     A client chooses the filters, so a request could otherwise keep a worker and the database
-    busy for minutes. PostgreSQL: ``statement_timeout`` for the request's duration (set and reset
-    on the connection directly, so they are not the application's queries). SQLite: a progress
-    handler. The API answers a stopped statement with 503 and a JSON detail. 0 turns this off.
+    busy for minutes. PostgreSQL: ``statement_timeout`` on the connection (see
+    :func:`_postgresql_timeout`). SQLite: a progress handler. The API answers a stopped statement
+    with 503 and a JSON detail. 0 turns this off.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -144,30 +143,14 @@ class QueryTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from assistants.api.errors import is_api_path
 
-        limit = query_timeout_ms()
-        if limit <= 0 or not is_api_path(request.path):
-            return self.get_response(request)
+        limit = query_timeout_ms() if is_api_path(request.path) else 0
         connection = connections[DEFAULT_DB_ALIAS]
         if connection.vendor == "postgresql":
-            return self._postgresql(request, connection, limit)
-        if connection.vendor == "sqlite":
+            _postgresql_timeout(connection, limit)
+            return self.get_response(request)
+        if limit > 0 and connection.vendor == "sqlite":
             return self._sqlite(request, connection, limit)
         return self.get_response(request)
-
-    def _postgresql(self, request: HttpRequest, connection: Any, limit: int) -> HttpResponse:
-        # Django checks a persistent connection's health on its first cursor of a request; this
-        # statement runs before any cursor, so ask for the check here (a killed backend is replaced).
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        raw = connection.connection
-        raw.execute(f"SET statement_timeout = {int(limit)}")
-        try:
-            return self.get_response(request)
-        finally:
-            if connection.connection is raw and not raw.closed:
-                # A failed transaction refuses the RESET; it ends with that transaction anyway.
-                with contextlib.suppress(DatabaseError, Exception):
-                    raw.execute("RESET statement_timeout")
 
     def _sqlite(self, request: HttpRequest, connection: Any, limit: int) -> HttpResponse:
         connection.ensure_connection()
@@ -179,3 +162,29 @@ class QueryTimeoutMiddleware:
                 return self.get_response(request)
         finally:
             raw.set_progress_handler(None, 0)
+
+
+def _postgresql_timeout(connection: Any, limit: int) -> None:
+    """Give this thread's connection the ``statement_timeout`` the request needs (0: none).
+
+    The value stays on the connection between requests, so a run of API requests sets it once
+    instead of paying two round trips each (a ``SET`` and a ``RESET``); the first page request
+    after them takes it off, as does a new connection. Task workers and management commands never
+    pass here and keep the server's default. A ``SET`` outside a transaction is kept even if the
+    request's own transaction later fails.
+    """
+    state = getattr(connection, "_studio_statement_timeout", None)
+    carries = state is not None and state[1] > 0 and state[0] is connection.connection
+    if limit <= 0 and not carries:
+        return  # nothing to set and nothing to take off (a new connection has no limit)
+    # Django checks a persistent connection's health on its first cursor of a request; this
+    # statement runs before any cursor, so ask for the check here (a killed backend is replaced).
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    has = state[1] if state is not None and state[0] is raw else 0
+    if has != limit:
+        raw.execute(
+            f"SET statement_timeout = {int(limit)}" if limit > 0 else "RESET statement_timeout"
+        )
+        connection._studio_statement_timeout = (raw, limit)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from assistants import services
@@ -128,10 +128,54 @@ def test_a_statement_past_the_time_limit_is_a_503_and_the_next_request_is_fine()
     after = _post(api, "/assistants/search", {"name": "<17>", "graph_id": "writer"})
     assert after.status_code == 200 and [a["name"] for a in after.json()] == ["wide <17>"]
     if connection.vendor == "postgresql":
-        # the limit was for the API request only: the connection is back to the server's default
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW statement_timeout")
-            assert cursor.fetchone()[0] == "0"
+        # the limit stays on the connection for the next API request (set once, not per request),
+        # and a page request takes it off: pages and the admin keep the server's default
+        assert _statement_timeout() == "100ms"
+        Client().get("/accounts/login/")
+        assert _statement_timeout() == "0"
+
+
+def _statement_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@override_settings(STUDIO_QUERY_TIMEOUT_MS=250)
+def test_a_run_of_api_requests_sets_the_time_limit_once(monkeypatch):
+    """Each API request used to pay a SET and a RESET: two round trips of a 4-statement GET."""
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    _, raw = services.api_key_create(actor=Actor.system_actor(), name="quick")
+    api = APIClient(HTTP_X_API_KEY=raw)
+    blog, _ = services.assistant_create(actor=Actor.system_actor(), graph_id="writer", name="B")
+    url = f"/assistants/{blog.pk}"
+
+    def spy_on_connection() -> list[str]:
+        connection.ensure_connection()
+        sent: list[str] = []
+        execute = connection.connection.execute
+        monkeypatch.setattr(
+            connection.connection,
+            "execute",
+            lambda sql, *a, **k: sent.append(sql) or execute(sql, *a, **k),
+        )
+        return sent
+
+    sent = spy_on_connection()
+    for _ in range(3):
+        assert api.get(url).status_code == 200
+    assert sent == ["SET statement_timeout = 250"]
+    assert _statement_timeout() == "250ms"
+    Client().get("/accounts/login/")
+    assert sent[1:] == ["RESET statement_timeout"]
+    # a new connection (CONN_MAX_AGE, a restarted database) starts without it and gets it again
+    connection.close()
+    sent = spy_on_connection()
+    assert api.get(url).status_code == 200
+    assert sent == ["SET statement_timeout = 250"]
 
 
 @pytest.mark.django_db(transaction=True)
