@@ -13,7 +13,14 @@ from django.utils.safestring import SafeString
 from assistants.diff import DiffBudget, render_inline
 from assistants.models import Assistant, Comparison
 
-__all__ = ["ComparisonRow", "comparison_rows", "latest_comparison", "panel_context", "summary"]
+__all__ = [
+    "ComparisonRow",
+    "comparison_rows",
+    "gate_status",
+    "latest_comparison",
+    "panel_context",
+    "summary",
+]
 
 
 @dataclass
@@ -73,6 +80,17 @@ def summary(comparison: Comparison) -> str:
         f"v{comparison.candidate_version}: {comparison.candidate_passed} of {total} checks pass; "
         f"live v{comparison.live_version}: {comparison.live_passed} of {total}"
     )
+
+
+def gate_status(comparison: Comparison | None) -> str:
+    """Where a version stands with the gate, in a few words: ``0 of 1 checks pass``."""
+    if comparison is None:
+        return "not compared yet"
+    if comparison.status in Comparison.ACTIVE:
+        return "the comparison with live is still running"
+    if comparison.status == Comparison.FAILED:
+        return "the last comparison did not complete"
+    return f"{comparison.candidate_passed} of {comparison.checks_total} checks pass"
 
 
 def panel_context(assistant: Assistant) -> dict[str, Any]:

@@ -59,12 +59,12 @@ def compare_with_live(page: Any, base: str, assistant: Assistant, expected: str)
     expect(live).to_contain_text(expected, timeout=90_000)
 
 
-def try_to_publish(page: Any, base: str, assistant: Assistant, number: int) -> None:
+def open_publish_dialog(page: Any, base: str, assistant: Assistant, number: int) -> Any:
     page.goto(base + reverse("assistants:assistant-detail", args=[assistant.pk]))
     page.get_by_role("link", name=f"Publish v{number}…").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"v{number}:")
-    dialog.get_by_role("button", name=f"Publish v{number}").click()
+    return dialog
 
 
 def test_a_publisher_gates_publishing_on_passing_checks(
@@ -98,18 +98,26 @@ def test_a_publisher_gates_publishing_on_passing_checks(
     save_draft(page, base, writer, "blog", "0.2")
     compare_with_live(page, base, writer, "v2: 0 of 1 checks pass; live v1: 0 of 1")
     expect(page.locator("#comparison-live")).to_contain_text("fail")
-    try_to_publish(page, base, writer, 2)
-    expect(page.locator("#messages")).to_contain_text("v2 cannot be published")
-    expect(page.locator("#messages")).to_contain_text("tide pools tweet: contains “in one breath”")
+    # The draft card and the dialog say why before the click; Publish cannot be pressed.
+    dialog = open_publish_dialog(page, base, writer, 2)
+    expect(page.locator("#draft")).to_contain_text(
+        "Publishing requires passing checks: 0 of 1 checks pass."
+    )
+    expect(dialog).to_contain_text("publishing v2 is refused: 0 of 1 checks pass.")
+    expect(dialog.get_by_role("button", name="Publish v2")).to_be_disabled()
+    expect(dialog.get_by_role("link", name="Cancel")).to_be_focused()
     assert Assistant.objects.get(pk=writer.pk).version == 1
 
     # A draft with the word: compared, published.
     save_draft(page, base, writer, "tweet", "0.2")
     compare_with_live(page, base, writer, "v3: 1 of 1 checks pass; live v1: 0 of 1")
     expect(page.locator("#comparison-live")).to_contain_text("pass")
-    try_to_publish(page, base, writer, 3)
+    open_publish_dialog(page, base, writer, 3).get_by_role("button", name="Publish v3").click()
     expect(page.locator("#messages")).to_contain_text("v3 of “Social writer” is live")
     assert Assistant.objects.get(pk=writer.pk).version == 3
+    # The checks section follows the publish: no draft is left to compare.
+    expect(page.locator("#checks")).not_to_contain_text("Run the draft")
+    expect(page.locator("#checks").get_by_role("button", name="Compare with live")).to_have_count(0)
 
     # An integration's PATCH publishes a new version in LangGraph's protocol: refused, nothing written.
     _, key = services.api_key_create(actor=Actor.system_actor(), name="integration")

@@ -263,7 +263,7 @@ def test_a_gated_publish_in_the_studio_is_refused_with_the_failing_checks(
     execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
     client = client_for(publisher)
     confirm = client.get(url("version-publish-confirm", writer.pk, 3)).content.decode()
-    assert "publishing v3 will be refused" in confirm
+    assert "publishing v3 is refused: 0 of 1 checks pass." in confirm
     response = client.post(url("version-publish", writer.pk, 3), follow=True)
     html = response.content.decode()
     assert "v3 cannot be published: this assistant requires passing checks." in html
@@ -272,3 +272,75 @@ def test_a_gated_publish_in_the_studio_is_refused_with_the_failing_checks(
     htmx = client.post(url("version-publish", writer.pk, 3), **HTMX)
     assert htmx.status_code == 200 and "version-publish-refused" in htmx["HX-Trigger"]
     assert "cannot be published" in htmx.content.decode()
+
+
+def test_the_checks_section_refreshes_after_a_publish_or_a_restore(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    client = client_for(publisher)
+    panel = client.get(url("comparison-panel", writer.pk), **HTMX).content.decode()
+    assert (
+        'hx-trigger="gate-changed from:body, version-published from:body, '
+        'version-restored from:body"' in panel
+    )
+    assert "Run the draft v2 and the live v1 on every test input" in panel
+    published = client.post(url("version-publish", writer.pk, 2), **HTMX)
+    assert "version-published" in published["HX-Trigger"]
+    panel = client.get(url("comparison-panel", writer.pk), **HTMX).content.decode()
+    assert "Run the draft" not in panel and "Compare with live" not in panel
+
+
+def test_a_gated_publish_confirmation_disables_publish_and_says_why(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    client = client_for(publisher)
+    html = client.get(url("version-publish-confirm", writer.pk, 2), **HTMX).content.decode()
+    assert "publishing v2 is refused: It has not been compared with live yet." in html
+    assert (
+        '<button type="submit" class="button" disabled aria-describedby="gate-refusal-2">'
+        "Publish v2</button>" in html
+    )
+    assert "autofocus>Cancel</a>" in html and ">Compare with live</button>" in html
+    execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    html = client.get(url("version-publish-confirm", writer.pk, 2), **HTMX).content.decode()
+    assert "v2 passes all of them." in html
+    assert '<button type="submit" class="button button--primary" autofocus>Publish v2</button>' in (
+        html
+    )
+
+
+def test_an_old_version_s_publish_from_the_history_says_it_will_be_refused(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    services.version_publish(actor=SYSTEM, assistant_id=writer.pk, version=2)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=1))
+    html = client_for(publisher).get(url("version-publish-confirm", writer.pk, 1)).content.decode()
+    assert "publishing v1 is refused: 0 of 1 checks pass." in html
+    assert 'disabled aria-describedby="gate-refusal-1">Publish v1</button>' in html
+
+
+def test_the_draft_card_and_the_edit_page_mention_the_gate(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    client = client_for(publisher)
+    assert (
+        "Publishing requires" not in client.get(url("assistant-detail", writer.pk)).content.decode()
+    )
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    html = client.get(url("assistant-detail", writer.pk)).content.decode()
+    assert "Publishing requires passing checks: not compared yet.</p>" in html
+    services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "blog"})
+    comparison = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
+    draft = client.get(url("assistant-detail", writer.pk), HTTP_HX_TARGET="draft", **HTMX)
+    link = url("comparison-detail", comparison.pk)
+    assert (
+        f'Publishing requires passing checks: <a href="{link}">0 of 1 checks pass</a>.</p>'
+        in draft.content.decode()
+    )
+    edit = client.get(url("assistant-edit", writer.pk)).content.decode()
+    assert "Publishing requires passing checks: compare the saved draft with live first." in edit
