@@ -76,6 +76,9 @@ def comparison_detail(request: HtmxHttpRequest, comparison_id: uuid.UUID) -> Htt
         "rows": comparison_rows(comparison),
         "failing": failing_checks(comparison) if comparison.is_finished else [],
         "max_repeats": MAX_REPEATS,
+        # Next step offered when the candidate passes: publishing it (if it is not live yet).
+        "may_publish": request.user.has_perm("assistants.publish_assistant")
+        and comparison.candidate_version != comparison.assistant.version,
     }
     return render_page(request, DETAIL, context, partial="comparison-live")
 

@@ -96,7 +96,7 @@ def test_a_publisher_gates_publishing_on_passing_checks(
 
     # A draft without the word: compared, then refused.
     save_draft(page, base, writer, "blog", "0.2")
-    compare_with_live(page, base, writer, "v2: 0 of 1 checks pass; live v1: 0 of 1")
+    compare_with_live(page, base, writer, "v2: 0 of 1 checks pass — fails the gate")
     expect(page.locator("#comparison-live")).to_contain_text("fail")
     # The draft card and the dialog say why before the click; Publish cannot be pressed.
     dialog = open_publish_dialog(page, base, writer, 2)
@@ -110,7 +110,7 @@ def test_a_publisher_gates_publishing_on_passing_checks(
 
     # A draft with the word: compared, published.
     save_draft(page, base, writer, "tweet", "0.2")
-    compare_with_live(page, base, writer, "v3: 1 of 1 checks pass; live v1: 0 of 1")
+    compare_with_live(page, base, writer, "v3: 1 of 1 checks pass — passes the gate")
     expect(page.locator("#comparison-live")).to_contain_text("pass")
     open_publish_dialog(page, base, writer, 3).get_by_role("button", name="Publish v3").click()
     expect(page.locator("#messages")).to_contain_text("v3 of “Social writer” is live")

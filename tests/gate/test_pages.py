@@ -217,7 +217,8 @@ def test_the_comparison_page_shows_the_results_table(
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="comparison-live"')
     assert "every 1s" not in html  # finished: no more polling
-    assert "v2: 1 of 1 checks pass; live v1: 0 of 1." in html
+    assert "v2: 1 of 1 checks pass — passes</p>" in html
+    assert "Live v1 for reference: 0 of 1." in html
     assert (
         'contains “in one breath”: live <span class="badge badge--error">fail</span> / draft '
         '<span class="badge badge--live">pass</span>'
@@ -344,3 +345,24 @@ def test_the_draft_card_and_the_edit_page_mention_the_gate(
     )
     edit = client.get(url("assistant-edit", writer.pk)).content.decode()
     assert "Publishing requires passing checks: compare the saved draft with live first." in edit
+
+
+def test_the_comparison_page_gives_a_verdict_and_the_next_steps(
+    client_for: Any, viewer: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "blog"})
+    failing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
+    passing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    back = f'<a class="button" href="{url("assistant-detail", writer.pk)}">Back to “<bdi>Writer</bdi>”</a>'
+    html = client_for(publisher).get(url("comparison-detail", failing.pk)).content.decode()
+    assert '<span class="badge badge--error">fails</span>' in html
+    assert "v3: 0 of 1 checks pass — fails the gate</p>" in html
+    assert back in html and "Publish v3…" not in html
+    assert 'data-status="done">Finished</span>' in html  # the verdict, not the status, is coloured
+    html = client_for(publisher).get(url("comparison-detail", passing.pk)).content.decode()
+    assert "v2: 1 of 1 checks pass — passes the gate</p>" in html
+    assert f'href="{url("version-publish-confirm", writer.pk, 2)}"' in html and back in html
+    viewer_html = client_for(viewer).get(url("comparison-detail", passing.pk)).content.decode()
+    assert "Publish v2…" not in viewer_html and back in viewer_html
