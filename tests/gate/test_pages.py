@@ -366,3 +366,32 @@ def test_the_comparison_page_gives_a_verdict_and_the_next_steps(
     assert f'href="{url("version-publish-confirm", writer.pk, 2)}"' in html and back in html
     viewer_html = client_for(viewer).get(url("comparison-detail", passing.pk)).content.decode()
     assert "Publish v2…" not in viewer_html and back in viewer_html
+
+
+def test_a_comparison_s_runs_are_credited_to_who_started_it_and_link_back(
+    client_for: Any, editor: Any, writer: Assistant, settings: Any
+) -> None:
+    from assistants.actors import Actor
+    from assistants.models import Run
+    from assistants.services.runs import run_create
+
+    settings.STUDIO_RUN_MAX_ACTIVE_PER_USER = 1  # a comparison of 4 runs is not held by the cap
+    add_input(writer)
+    client = client_for(editor)
+    client.post(url("comparison-create", writer.pk, 2), {"repeats": "2"})
+    comparison = Comparison.objects.get()
+    runs = Run.objects.filter(comparison_link__comparison=comparison)
+    assert sorted({(r.actor, r.created_by) for r in runs}) == [("user:eddie", editor)]
+    assert runs.count() == 4
+    # Nor do the comparison's runs count against the user's own Try it runs.
+    run_create(actor=Actor(user=editor), assistant_id=writer.pk, graph_input={}, version=1)
+    live_run = runs.filter(comparison_link__side="live").first()
+    assert live_run is not None
+    html = client.get(url("run-detail", live_run.pk)).content.decode()
+    assert "<span>by eddie</span>" in html
+    assert (
+        f'<span>Part of <a href="{url("comparison-detail", comparison.pk)}">the comparison of v2 '
+        "with live v1</a> (live side)</span>"
+    ) in html
+    recent = client.get(url("run-list", writer.pk)).content.decode()
+    assert "eddie" in recent and "system" not in recent
