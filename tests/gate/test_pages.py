@@ -72,6 +72,7 @@ def test_the_test_input_form_is_the_generated_input_form_with_expectation_fields
     assert response.status_code == 200
     assert 'name="input-topic"' in html
     assert ">The output must contain (one phrase per line)</label>" in html
+    assert ">The output does not contain (one phrase per line)</label>" in html  # as the docs say
     assert ">Add test input</button>" in html
 
 
@@ -395,3 +396,15 @@ def test_a_comparison_s_runs_are_credited_to_who_started_it_and_link_back(
     ) in html
     recent = client.get(url("run-list", writer.pk)).content.decode()
     assert "eddie" in recent and "system" not in recent
+
+
+def test_test_inputs_are_shown_with_the_input_schema_s_field_labels(
+    client_for: Any, viewer: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    comparison = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    client = client_for(viewer)
+    shown = '<dl class="input-rows small"><dt class="depth-0">Topic</dt><dd>tide pools</dd></dl>'
+    listing = client.get(url("testinput-list", writer.pk)).content.decode()
+    assert shown in listing and "{&#x27;topic&#x27;" not in listing
+    assert shown in client.get(url("comparison-detail", comparison.pk)).content.decode()
