@@ -356,7 +356,7 @@ def test_the_comparison_page_gives_a_verdict_and_the_next_steps(
     services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "blog"})
     failing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
     passing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
-    back = f'<a class="button" href="{url("assistant-detail", writer.pk)}">Back to “<bdi>Writer</bdi>”</a>'
+    back = f'<a class="button" href="{url("assistant-detail", writer.pk)}"><span>Back to “<bdi>Writer</bdi>”</span></a>'
     html = client_for(publisher).get(url("comparison-detail", failing.pk)).content.decode()
     assert '<span class="badge badge--error">fails</span>' in html
     assert "v3: 0 of 1 checks pass — fails the gate</p>" in html
