@@ -29,7 +29,7 @@ class ExpectationsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     not_contains = forms.CharField(
-        label="The output must not include (one phrase per line)",
+        label="The output does not contain (one phrase per line)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
@@ -9,7 +11,14 @@ from assistants.api.urls import fallback_urlpatterns as api_fallback_urlpatterns
 handler400 = "assistants.api.errors.bad_request"
 handler500 = "assistants.api.errors.server_error"
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers that ask for /favicon.ico without reading the page's <link rel="icon">."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("studio.auth_urls")),
     # --- API (LangGraph-compatible, paths at the root) : owned by the API module ---

@@ -98,9 +98,8 @@ def comparison_create(
             "not_run": len(inputs) - len(runnable),
         },
     )
-    # The runs belong to the comparison: they are started by the system on its behalf (the
-    # audit entry above names who asked), so the per-user cap on runs does not apply to them.
-    system = Actor.system_actor()
+    # The runs are credited to who started the comparison; the per-user cap on runs does not
+    # apply to them (the comparison's size is bounded by its inputs and repeats).
     for index in runnable:
         for side, number in (
             (ComparisonRun.LIVE, assistant.version),
@@ -108,10 +107,11 @@ def comparison_create(
         ):
             for repeat in range(repeats):
                 run = run_create(
-                    actor=system,
+                    actor=actor,
                     assistant_id=assistant.pk,
                     graph_input=inputs[index]["input"],
                     version=number,
+                    capped=False,
                 )
                 ComparisonRun.objects.create(
                     comparison=comparison, run=run, side=side, input_index=index, repeat=repeat

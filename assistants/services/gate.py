@@ -21,7 +21,14 @@ from assistants.services.audit import audit_record
 from assistants.services.errors import ServiceError
 from assistants.services.rows import lock_assistant
 
-__all__ = ["PublishGateClosed", "assistant_gate_set", "failing_checks", "gate_check"]
+__all__ = [
+    "PublishGateClosed",
+    "assistant_gate_set",
+    "failing_checks",
+    "gate_check",
+    "gate_reason",
+    "gate_refusal",
+]
 
 #: How many failing checks the refusal names (the comparison page lists them all).
 NAMED = 10
@@ -70,21 +77,38 @@ def gate_check(*, assistant: Assistant, version: int | None) -> None:
     for active in comparisons.active():
         comparison_refresh(comparison_id=active.pk, locked=True)
     latest = comparisons.newest_first().first()
+    reason = gate_reason(latest)
+    if reason is not None:
+        failing: list[str] = []
+        if latest is not None and latest.status == Comparison.SUCCEEDED:
+            failing = failing_checks(latest)
+        raise PublishGateClosed(version, reason, failing)
+
+
+def gate_reason(latest: Comparison | None) -> str | None:
+    """Why a version whose newest comparison with live is ``latest`` cannot pass the gate (None
+    when it can). :func:`gate_check` refuses with it; pages say it before anyone clicks."""
     if latest is None:
-        raise PublishGateClosed(version, "It has not been compared with live yet.")
+        return "It has not been compared with live yet."
     if latest.status in Comparison.ACTIVE:
-        raise PublishGateClosed(version, "Its comparison with live is still running.")
+        return "Its comparison with live is still running."
     if latest.status == Comparison.FAILED:
-        raise PublishGateClosed(
-            version, f"Its latest comparison did not complete ({latest.error}). Compare again."
-        )
+        return f"Its latest comparison did not complete ({latest.error}). Compare again."
     if not latest.passes:
-        failing = failing_checks(latest)
-        raise PublishGateClosed(
-            version,
-            f"{latest.candidate_passed} of {latest.checks_total} checks pass.",
-            failing,
-        )
+        return f"{latest.candidate_passed} of {latest.checks_total} checks pass."
+    return None
+
+
+def gate_refusal(*, assistant: Assistant, version: int) -> str | None:
+    """Read-only: why publishing ``version`` would be refused now (None if it would not).
+
+    Reads the newest comparison as stored (no lock, no refresh), so a page may show it; the
+    publish itself still decides with :func:`gate_check`.
+    """
+    if not assistant.require_passing_checks:
+        return None
+    latest = Comparison.objects.filter(assistant=assistant).of_version(version).newest_first()
+    return gate_reason(latest.first())
 
 
 @transaction.atomic

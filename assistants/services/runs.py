@@ -65,7 +65,8 @@ def _check_can_run(actor: Actor) -> None:
 
 
 def _check_cap(actor: Actor) -> None:
-    """At most ``STUDIO_RUN_MAX_ACTIVE_PER_USER`` queued or running runs per user.
+    """At most ``STUDIO_RUN_MAX_ACTIVE_PER_USER`` queued or running runs per user (a comparison's
+    runs are not counted: it has its own size).
 
     The user's row is locked first, so two simultaneous starts by one user are counted in turn.
     """
@@ -75,7 +76,8 @@ def _check_cap(actor: Actor) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     limit = settings.STUDIO_RUN_MAX_ACTIVE_PER_USER
     runs_reap_lost(Run.objects.for_user(user))
-    if Run.objects.for_user(user).active().count() >= limit:
+    active = Run.objects.for_user(user).active().filter(comparison_link__isnull=True)
+    if active.count() >= limit:
         raise RunLimitReached(limit)
 
 
@@ -105,9 +107,13 @@ def run_create(
     context: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
     rerun_of: Run | None = None,
+    capped: bool = True,
 ) -> Run:
     """Queue a run of ``version`` (its stored configuration) or, when ``version`` is None, of the
     unsaved ``context`` (and ``config``), which is checked against the graph's schema first.
+
+    ``capped=False`` skips the per-user cap on active runs: a comparison's runs are credited to
+    the user who started it but are bounded by the comparison itself (and not counted in the cap).
 
     Raises PermissionDenied, AssistantNotFound, VersionNotFound, ValidationError (keyed by field)
     or RunLimitReached; nothing is stored or queued then.
@@ -127,7 +133,8 @@ def run_create(
                 raise ValidationError({"__all__": ["An unsaved configuration needs a context."]})
             check_context(graph_id=assistant.graph_id, context=context)
             config = {**(config or {}), "configurable": dict(context)}
-        _check_cap(actor)
+        if capped:
+            _check_cap(actor)
         run = Run.objects.create(
             assistant=assistant,
             graph_id=assistant.graph_id,

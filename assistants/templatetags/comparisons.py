@@ -8,8 +8,9 @@ from typing import Any
 
 from django import template
 
-from assistants.comparison_display import latest_comparison, summary
+from assistants.comparison_display import gate_status, latest_comparison, summary
 from assistants.models import Assistant, AssistantVersion
+from assistants.services.gate import gate_reason
 
 register = template.Library()
 
@@ -33,6 +34,7 @@ def comparison_summary(
         "number": number,
         "comparison": latest,
         "summary": summary(latest) if latest else "",
+        "refusal": gate_reason(latest) if assistant.require_passing_checks else None,
         "perms": context.get("perms"),
         "csrf_token": context.get("csrf_token"),
     }
@@ -48,4 +50,19 @@ def compare_with_live_button(
         "number": number,
         "perms": context.get("perms"),
         "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("assistants/_gate_note.html")
+def publish_gate_note(assistant: Assistant, version: AssistantVersion | int) -> dict[str, Any]:
+    """The note "Publishing requires passing checks: 0 of 1 checks pass" by a draft's Publish
+    button (one query, and only when the assistant requires passing checks)."""
+    if not assistant.require_passing_checks:
+        return {"status": None}
+    number = version if isinstance(version, int) else version.version
+    latest = latest_comparison(assistant, number)
+    return {
+        "status": gate_status(latest),
+        "passes": latest is not None and latest.passes,
+        "comparison": latest,
     }

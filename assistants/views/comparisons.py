@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistants import services
-from assistants.comparison_display import comparison_rows, panel_context
+from assistants.comparison_display import comparison_rows, graph_input_schema, panel_context
 from assistants.models import Comparison
 from assistants.services.comparisons import MAX_REPEATS, comparison_create, comparison_refresh
 from assistants.services.gate import assistant_gate_set, failing_checks
@@ -73,9 +73,14 @@ def comparison_detail(request: HtmxHttpRequest, comparison_id: uuid.UUID) -> Htt
     context: dict[str, Any] = {
         "assistant": comparison.assistant,
         "comparison": comparison,
-        "rows": comparison_rows(comparison),
+        "rows": comparison_rows(comparison, graph_input_schema(comparison.assistant.graph_id))
+        if comparison.is_finished
+        else [],
         "failing": failing_checks(comparison) if comparison.is_finished else [],
         "max_repeats": MAX_REPEATS,
+        # Next step offered when the candidate passes: publishing it (if it is not live yet).
+        "may_publish": request.user.has_perm("assistants.publish_assistant")
+        and comparison.candidate_version != comparison.assistant.version,
     }
     return render_page(request, DETAIL, context, partial="comparison-live")
 

@@ -16,6 +16,7 @@ from django_htmx.http import trigger_client_event
 from assistants import selectors, services
 from assistants.diff import changed_only, diff_versions
 from assistants.models import Assistant, AssistantVersion
+from assistants.services.gate import gate_refusal
 from assistants.views.browse import detail_context
 from assistants.views.common import (
     actor_for,
@@ -79,11 +80,18 @@ def version_compare(request: HtmxHttpRequest, assistant_id: uuid.UUID) -> HttpRe
 def _confirm(
     request: HtmxHttpRequest, assistant: Assistant, row: AssistantVersion, action: str
 ) -> HttpResponse:
-    labels = graph_state(assistant.graph_id).labels
+    graph = graph_state(assistant.graph_id)
+    refusal: str | None = None  # what the service would refuse with, said before the click
+    if action == "publish" and row.version != assistant.version:
+        refusal = gate_refusal(assistant=assistant, version=row.version)
+    elif action == "restore" and graph.error:
+        refusal = graph.error
+    labels = graph.labels
     context = {
         "assistant": assistant,
         "version": row,
         "action": action,
+        "refusal": refusal,
         "changes": changed_only(
             diff_versions(assistant.published_version or assistant, row, labels=labels)
         ),

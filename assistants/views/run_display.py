@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from assistants.models import Run
+from assistants.models import ComparisonRun, Run
 
 
 @dataclass
@@ -68,8 +68,13 @@ def run_display(run: Run, request: HttpRequest) -> dict[str, Any]:
         output_text = run.output
     streaming = next((c.text for c in reversed(calls) if c.text), "") if not run.is_finished else ""
     user = request.user
+    try:
+        link = run.comparison_link  # loaded with the run (select_related): no query
+    except ComparisonRun.DoesNotExist:
+        link = None
     return {
         "run": run,
+        "comparison_link": link,
         "assistant": run.assistant,
         "steps": steps,
         "calls": calls,

@@ -42,7 +42,10 @@ def _render(
 def _run(run_id: uuid.UUID) -> Run:
     """The run, after failing it if its worker was lost (so no run stays "running" forever)."""
     runs_reap_lost(Run.objects.filter(pk=run_id))
-    return get_object_or_404(Run.objects.select_related("assistant", "created_by"), pk=run_id)
+    return get_object_or_404(
+        Run.objects.select_related("assistant", "created_by", "comparison_link__comparison"),
+        pk=run_id,
+    )
 
 
 def _unsaved_context(request: HtmxHttpRequest, assistant: Assistant, schema: Any) -> Any:

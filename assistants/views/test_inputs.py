@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistants import services
+from assistants.comparison_display import graph_input_schema, input_rows
 from assistants.models import Assistant, Comparison, TestInput
 from assistants.services import test_inputs as inputs_service
 from assistants.test_input_forms import CopyTestInputsForm, ExpectationsForm, input_initial
@@ -39,9 +40,11 @@ FORM = "assistants/testinput_form.html"
 def _list_context(
     assistant: Assistant, copy_form: CopyTestInputsForm | None = None
 ) -> dict[str, Any]:
+    schema = graph_input_schema(assistant.graph_id)
+    rows = list(assistant.test_inputs.select_related("updated_by"))
     return {
         "assistant": assistant,
-        "test_inputs": list(assistant.test_inputs.select_related("updated_by")),
+        "test_inputs": [(row, input_rows(schema, row.input)) for row in rows],
         "copy_form": copy_form or CopyTestInputsForm(assistant=assistant),
         "comparisons": Comparison.objects.filter(assistant=assistant).newest_first()[:10],
     }

@@ -72,6 +72,7 @@ def test_the_test_input_form_is_the_generated_input_form_with_expectation_fields
     assert response.status_code == 200
     assert 'name="input-topic"' in html
     assert ">The output must contain (one phrase per line)</label>" in html
+    assert ">The output does not contain (one phrase per line)</label>" in html  # as the docs say
     assert ">Add test input</button>" in html
 
 
@@ -217,7 +218,8 @@ def test_the_comparison_page_shows_the_results_table(
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="comparison-live"')
     assert "every 1s" not in html  # finished: no more polling
-    assert "v2: 1 of 1 checks pass; live v1: 0 of 1." in html
+    assert "v2: 1 of 1 checks pass — passes</p>" in html
+    assert "Live v1 for reference: 0 of 1." in html
     assert (
         'contains “in one breath”: live <span class="badge badge--error">fail</span> / draft '
         '<span class="badge badge--live">pass</span>'
@@ -263,7 +265,7 @@ def test_a_gated_publish_in_the_studio_is_refused_with_the_failing_checks(
     execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
     client = client_for(publisher)
     confirm = client.get(url("version-publish-confirm", writer.pk, 3)).content.decode()
-    assert "publishing v3 will be refused" in confirm
+    assert "publishing v3 is refused: 0 of 1 checks pass." in confirm
     response = client.post(url("version-publish", writer.pk, 3), follow=True)
     html = response.content.decode()
     assert "v3 cannot be published: this assistant requires passing checks." in html
@@ -272,3 +274,137 @@ def test_a_gated_publish_in_the_studio_is_refused_with_the_failing_checks(
     htmx = client.post(url("version-publish", writer.pk, 3), **HTMX)
     assert htmx.status_code == 200 and "version-publish-refused" in htmx["HX-Trigger"]
     assert "cannot be published" in htmx.content.decode()
+
+
+def test_the_checks_section_refreshes_after_a_publish_or_a_restore(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    client = client_for(publisher)
+    panel = client.get(url("comparison-panel", writer.pk), **HTMX).content.decode()
+    assert (
+        'hx-trigger="gate-changed from:body, version-published from:body, '
+        'version-restored from:body"' in panel
+    )
+    assert "Run the draft v2 and the live v1 on every test input" in panel
+    published = client.post(url("version-publish", writer.pk, 2), **HTMX)
+    assert "version-published" in published["HX-Trigger"]
+    panel = client.get(url("comparison-panel", writer.pk), **HTMX).content.decode()
+    assert "Run the draft" not in panel and "Compare with live" not in panel
+
+
+def test_a_gated_publish_confirmation_disables_publish_and_says_why(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    client = client_for(publisher)
+    html = client.get(url("version-publish-confirm", writer.pk, 2), **HTMX).content.decode()
+    assert "publishing v2 is refused: It has not been compared with live yet." in html
+    assert (
+        '<button type="submit" class="button" disabled aria-describedby="gate-refusal-2">'
+        "Publish v2</button>" in html
+    )
+    assert "autofocus>Cancel</a>" in html and ">Compare with live</button>" in html
+    execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    html = client.get(url("version-publish-confirm", writer.pk, 2), **HTMX).content.decode()
+    assert "v2 passes all of them." in html
+    assert '<button type="submit" class="button button--primary" autofocus>Publish v2</button>' in (
+        html
+    )
+
+
+def test_an_old_version_s_publish_from_the_history_says_it_will_be_refused(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    services.version_publish(actor=SYSTEM, assistant_id=writer.pk, version=2)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=1))
+    html = client_for(publisher).get(url("version-publish-confirm", writer.pk, 1)).content.decode()
+    assert "publishing v1 is refused: 0 of 1 checks pass." in html
+    assert 'disabled aria-describedby="gate-refusal-1">Publish v1</button>' in html
+
+
+def test_the_draft_card_and_the_edit_page_mention_the_gate(
+    client_for: Any, publisher: Any, writer: Assistant
+) -> None:
+    client = client_for(publisher)
+    assert (
+        "Publishing requires" not in client.get(url("assistant-detail", writer.pk)).content.decode()
+    )
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    html = client.get(url("assistant-detail", writer.pk)).content.decode()
+    assert "Publishing requires passing checks: not compared yet.</p>" in html
+    services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "blog"})
+    comparison = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
+    draft = client.get(url("assistant-detail", writer.pk), HTTP_HX_TARGET="draft", **HTMX)
+    link = url("comparison-detail", comparison.pk)
+    assert (
+        f'Publishing requires passing checks: <a href="{link}">0 of 1 checks pass</a>.</p>'
+        in draft.content.decode()
+    )
+    edit = client.get(url("assistant-edit", writer.pk)).content.decode()
+    assert "Publishing requires passing checks: compare the saved draft with live first." in edit
+
+
+def test_the_comparison_page_gives_a_verdict_and_the_next_steps(
+    client_for: Any, viewer: Any, publisher: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "blog"})
+    failing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=3))
+    passing = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    back = f'<a class="button" href="{url("assistant-detail", writer.pk)}"><span>Back to “<bdi>Writer</bdi>”</span></a>'
+    html = client_for(publisher).get(url("comparison-detail", failing.pk)).content.decode()
+    assert '<span class="badge badge--error">fails</span>' in html
+    assert "v3: 0 of 1 checks pass — fails the gate</p>" in html
+    assert back in html and "Publish v3…" not in html
+    assert 'data-status="done">Finished</span>' in html  # the verdict, not the status, is coloured
+    html = client_for(publisher).get(url("comparison-detail", passing.pk)).content.decode()
+    assert "v2: 1 of 1 checks pass — passes the gate</p>" in html
+    assert f'href="{url("version-publish-confirm", writer.pk, 2)}"' in html and back in html
+    viewer_html = client_for(viewer).get(url("comparison-detail", passing.pk)).content.decode()
+    assert "Publish v2…" not in viewer_html and back in viewer_html
+
+
+def test_a_comparison_s_runs_are_credited_to_who_started_it_and_link_back(
+    client_for: Any, editor: Any, writer: Assistant, settings: Any
+) -> None:
+    from assistants.actors import Actor
+    from assistants.models import Run
+    from assistants.services.runs import run_create
+
+    settings.STUDIO_RUN_MAX_ACTIVE_PER_USER = 1  # a comparison of 4 runs is not held by the cap
+    add_input(writer)
+    client = client_for(editor)
+    client.post(url("comparison-create", writer.pk, 2), {"repeats": "2"})
+    comparison = Comparison.objects.get()
+    runs = Run.objects.filter(comparison_link__comparison=comparison)
+    assert sorted({(r.actor, r.created_by) for r in runs}) == [("user:eddie", editor)]
+    assert runs.count() == 4
+    # Nor do the comparison's runs count against the user's own Try it runs.
+    run_create(actor=Actor(user=editor), assistant_id=writer.pk, graph_input={}, version=1)
+    live_run = runs.filter(comparison_link__side="live").first()
+    assert live_run is not None
+    html = client.get(url("run-detail", live_run.pk)).content.decode()
+    assert "<span>by eddie</span>" in html
+    assert (
+        f'<span>Part of <a href="{url("comparison-detail", comparison.pk)}">the comparison of v2 '
+        "with live v1</a> (live side)</span>"
+    ) in html
+    recent = client.get(url("run-list", writer.pk)).content.decode()
+    assert "eddie" in recent and "system" not in recent
+
+
+def test_test_inputs_are_shown_with_the_input_schema_s_field_labels(
+    client_for: Any, viewer: Any, writer: Assistant
+) -> None:
+    add_input(writer)
+    comparison = execute_queued(comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2))
+    client = client_for(viewer)
+    shown = '<dl class="input-rows small"><dt class="depth-0">Topic</dt><dd>tide pools</dd></dl>'
+    listing = client.get(url("testinput-list", writer.pk)).content.decode()
+    assert shown in listing and "{&#x27;topic&#x27;" not in listing
+    assert shown in client.get(url("comparison-detail", comparison.pk)).content.decode()

@@ -144,3 +144,13 @@ def test_a_name_with_bidi_controls_cannot_reorder_the_page_around_it(viewer_clie
         f"<del>{name}</del>"
     )  # CSS isolates both
     assert body.count(name) == isolated and body.count(f"<bdi>{name}</bdi>") >= 2  # crumb, h1
+
+
+def test_pages_name_an_svg_favicon_and_favicon_ico_redirects_to_it(viewer_client, blog) -> None:
+    html = viewer_client.get(url(blog)).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    from django.test import Client
+
+    response = Client().get("/favicon.ico")  # signed out too
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert viewer_client.get("/static/favicon.svg").status_code == 200
