@@ -209,3 +209,29 @@ class TolerantJSONField(models.JSONField):
     def deconstruct(self) -> Any:
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.JSONField", args, kwargs
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (objects, arrays and scalars), made without recursion.
+
+    ``copy.deepcopy`` takes two Python frames per level, so a value stored by an older version
+    (nested up to about 475 levels) would exhaust the recursion limit on the pages that copy it.
+    Anything that is not a dict or a list is shared, as JSON scalars are immutable.
+    """
+    if not isinstance(value, dict | list):
+        return value
+    root: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
+    pending: list[tuple[Any, Any]] = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            child = item
+            if isinstance(item, dict | list):
+                child = {} if isinstance(item, dict) else []
+                pending.append((item, child))
+            if isinstance(target, dict):
+                target[key] = child
+            else:
+                target.append(child)
+    return root

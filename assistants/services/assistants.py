@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from assistants.services.context import (
 )
 from assistants.services.errors import AssistantExists, AssistantNotFound, VersionNotFound
 from assistants.services.rows import insert_assistant, lock_assistant, version_fields
+from studio.jsonsafety import copy_json
 
 __all__ = ["assistant_create", "assistant_delete", "assistant_duplicate"]
 
@@ -61,7 +61,7 @@ def assistant_create(
         "graph_id": graph_id,
         "name": name or "Untitled",
         "description": description,
-        "metadata": copy.deepcopy(metadata) if metadata else {},
+        "metadata": copy_json(metadata) if metadata else {},
         "config": new_config,
         "context": new_context,
     }

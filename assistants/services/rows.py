@@ -3,7 +3,6 @@ pointer, insert a new assistant with its version 1. Callers hold the transaction
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +14,7 @@ from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
 from assistants.services.audit import audit_entry, audit_record
 from assistants.services.errors import AssistantNotFound
+from studio.jsonsafety import copy_json
 
 __all__ = [
     "copy_to_assistant",
@@ -124,9 +124,9 @@ def version_fields(version: AssistantVersion | Assistant) -> dict[str, Any]:
         "graph_id": version.graph_id,
         "name": version.name,
         "description": version.description,
-        "metadata": copy.deepcopy(version.metadata),
-        "config": copy.deepcopy(version.config),
-        "context": copy.deepcopy(version.context),
+        "metadata": copy_json(version.metadata),
+        "config": copy_json(version.config),
+        "context": copy_json(version.context),
     }
 
 

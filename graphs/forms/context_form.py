@@ -8,7 +8,6 @@ concern.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -30,7 +29,7 @@ from graphs.forms.layout import (
 from graphs.jsonschema import Property, field_title, properties, resolve_ref, split_nullable
 from graphs.validation import NON_FIELD, validate_context
 from graphs.values import same_value, show_value
-from studio.jsonsafety import json_problems
+from studio.jsonsafety import copy_json, json_problems
 
 __all__ = ["ContextForm"]
 
@@ -62,7 +61,7 @@ class ContextForm(forms.Form):
         self.schema: dict[str, Any] = (
             dict(schema) if schema else {"type": "object", "properties": {}}
         )
-        self.original = copy.deepcopy(dict(context)) if context is not None else None
+        self.original = copy_json(dict(context)) if context is not None else None
         self.known_variables = frozenset(known_variables) if known_variables is not None else None
         self.dropped: set[str] = (
             set(self.data.getlist(DROP))
@@ -126,7 +125,7 @@ class ContextForm(forms.Form):
         )
         form_field.label = title
         form_field.help_text = description
-        form_field.initial = copy.deepcopy(initial)
+        form_field.initial = copy_json(initial)
         form_field.kind = kind  # type: ignore[attr-defined]
         form_field.schema = prop  # type: ignore[attr-defined]
         form_field.nullable = nullable  # type: ignore[attr-defined]
@@ -230,7 +229,7 @@ class ContextForm(forms.Form):
         )
 
     def _unknown(self, name: str, key: str, value: Any) -> FieldNode:
-        form_field = forms.JSONField(required=False, disabled=True, initial=copy.deepcopy(value))
+        form_field = forms.JSONField(required=False, disabled=True, initial=copy_json(value))
         form_field.label = key
         form_field.help_text = "Not in the current schema: kept as it is unless you drop it."
         form_field.kind = "unknown"  # type: ignore[attr-defined]
@@ -340,7 +339,7 @@ class ContextForm(forms.Form):
             form_field = self.fields[node.name]
             if form_field.kind == "unknown":  # type: ignore[attr-defined]
                 if node.name not in self.dropped:
-                    result[node.key] = copy.deepcopy(form_field.initial)
+                    result[node.key] = copy_json(form_field.initial)
                 continue
             if node.name not in cleaned:
                 continue  # invalid: its error is shown; leave it out of the schema check
