@@ -254,6 +254,7 @@ def concurrent(url: str, key: str, operation: str, clients: int, requests: int) 
         iterations=len(merged),
         ops_per_second=len(merged) / elapsed,
         p50_ms=percentile(merged, 0.5) * 1000,
+        p95_ms=percentile(merged, 0.95) * 1000,
         p99_ms=percentile(merged, 0.99) * 1000,
         mean_ms=sum(merged) / len(merged) * 1000,
     )
