@@ -486,6 +486,7 @@ def test_the_root_urlconf_mounts_only_known_routes() -> None:
         "api/docs/",
         "graphs/",
         "^assistants(?:/.*)?$",
+        "favicon.ico",  # a redirect to the static icon, for anyone: no data behind it
     }
     assert {str(p.pattern) for p in root.urlpatterns} == known
 
