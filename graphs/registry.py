@@ -484,11 +484,16 @@ def get_registry() -> Registry:
     Does not import any graph module. Raises ImproperlyConfigured if the file is missing or
     malformed (not cached, so fixing the file is picked up by the next call).
     """
-    key = str(Path(settings.STUDIO_GRAPHS_FILE).expanduser().resolve())
+    setting = str(settings.STUDIO_GRAPHS_FILE)
+    registry = _registries.get(setting)  # the hot path: every API request asks, no file system
+    if registry is not None:
+        return registry
+    key = str(Path(setting).expanduser().resolve())
     with _registries_lock:
         registry = _registries.get(key)
         if registry is None:
             registry = _registries[key] = Registry.from_file(key)
+        _registries[setting] = registry
         return registry
 
 
