@@ -149,19 +149,11 @@ def test_the_checks_forms_history_and_word_diff_are_laid_out_on_one_line(
     writer: Assistant,
     run_tasks: None,  # noqa: F811
 ) -> None:
-    from assistants.services.gate import assistant_gate_set
-    from assistants.services.test_inputs import test_input_create
+    from tests.gate.conftest import add_tide_input
 
     make_user("pat", "publisher")
     system = Actor.system_actor()
-    test_input_create(
-        actor=system,
-        assistant_id=writer.pk,
-        name="tide",
-        graph_input={"topic": "tide pools"},
-        expectations=[{"kind": "contains", "value": "in one breath"}],
-    )
-    assistant_gate_set(actor=system, assistant_id=writer.pk, required=True)
+    add_tide_input(writer, gate=True)
     services.version_save(
         actor=system, assistant_id=writer.pk, context={"style": "blog", "temperature": 0.2}
     )

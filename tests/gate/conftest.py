@@ -30,6 +30,23 @@ def writer(make_assistant: Any) -> Assistant:
     return assistant
 
 
+def add_tide_input(assistant: Assistant, *, gate: bool = False) -> None:
+    """The test input the gate tests check on: "tide pools", expecting "in one breath" (a tweet
+    has it, a blog post has not); with ``gate``, publishing then requires passing checks."""
+    from assistants.services.gate import assistant_gate_set
+    from assistants.services.test_inputs import test_input_create
+
+    test_input_create(
+        actor=SYSTEM,
+        assistant_id=assistant.pk,
+        name="tide",
+        graph_input={"topic": "tide pools"},
+        expectations=[{"kind": "contains", "value": "in one breath"}],
+    )
+    if gate:
+        assistant_gate_set(actor=SYSTEM, assistant_id=assistant.pk, required=True)
+
+
 def execute_queued(comparison: Comparison) -> Comparison:
     """Run every queued run of ``comparison`` here, as a worker would, then read it again."""
     for run_id in Run.objects.filter(

@@ -11,10 +11,8 @@ from django.urls import reverse
 from assistants import services
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
 from assistants.services.comparisons import comparison_create
-from assistants.services.gate import assistant_gate_set
-from assistants.services.test_inputs import test_input_create as create_input
 from tests.api.conftest import CheckedClient
-from tests.gate.conftest import SYSTEM, execute_queued
+from tests.gate.conftest import SYSTEM, add_tide_input, execute_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +27,7 @@ def api() -> CheckedClient:
 
 @pytest.fixture
 def gated(writer: Assistant) -> Assistant:
-    create_input(
-        actor=SYSTEM,
-        assistant_id=writer.pk,
-        name="tide",
-        graph_input={"topic": "tide pools"},
-        expectations=[{"kind": "contains", "value": "in one breath"}],
-    )
-    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    add_tide_input(writer, gate=True)
     return writer
 
 

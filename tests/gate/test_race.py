@@ -11,10 +11,9 @@ from django.db import connections
 from assistants import services
 from assistants.models import Assistant, AuditEntry, Comparison, Publication, Run
 from assistants.services.comparisons import comparison_create, comparison_refresh
-from assistants.services.gate import PublishGateClosed, assistant_gate_set
+from assistants.services.gate import PublishGateClosed
 from assistants.services.runs import run_finish, run_start
-from assistants.services.test_inputs import test_input_create as create_input
-from tests.gate.conftest import SYSTEM
+from tests.gate.conftest import SYSTEM, add_tide_input
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +29,7 @@ def finish_runs_without_the_comparison_noticing(comparison: Comparison, text: st
 def test_two_publishes_racing_a_finishing_comparison_publish_once_and_only_if_it_passes(
     writer: Assistant, text: str
 ) -> None:
-    create_input(
-        actor=SYSTEM,
-        assistant_id=writer.pk,
-        name="tide",
-        graph_input={"topic": "tide pools"},
-        expectations=[{"kind": "contains", "value": "in one breath"}],
-    )
-    assistant_gate_set(actor=SYSTEM, assistant_id=writer.pk, required=True)
+    add_tide_input(writer, gate=True)
     comparison = comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2)
     finish_runs_without_the_comparison_noticing(comparison, text)
     start = threading.Barrier(3)

@@ -13,7 +13,7 @@ from assistants.models import Comparison, Run
 from assistants.services.comparisons import comparison_create, comparison_refresh
 from assistants.services.gate import PublishGateClosed, assistant_gate_set
 from assistants.services.test_inputs import test_input_create as create_input
-from tests.gate.conftest import SYSTEM
+from tests.gate.conftest import SYSTEM, add_tide_input
 from tests.runs.conftest import LOST_AFTER, wait_for
 
 pytestmark = pytest.mark.slow_server
@@ -28,13 +28,7 @@ def test_the_worker_finishes_a_comparison_without_anyone_reading_it(
 ) -> None:
     writer = make_assistant("writer", name="Writer", style="blog")
     services.version_save(actor=SYSTEM, assistant_id=writer.pk, context={"style": "tweet"})
-    create_input(
-        actor=SYSTEM,
-        assistant_id=writer.pk,
-        name="tide",
-        graph_input={"topic": "tide pools"},
-        expectations=[{"kind": "contains", "value": "in one breath"}],
-    )
+    add_tide_input(writer)
     comparison = comparison_create(actor=SYSTEM, assistant_id=writer.pk, version=2, repeats=2)
     worker = start_worker()
     wait_for(lambda: status_of(comparison) not in Comparison.ACTIVE, timeout=90)
