@@ -32,3 +32,36 @@ def test_nesting_far_past_the_recursion_limit_is_copied() -> None:
 def test_scalars_are_returned_as_they_are() -> None:
     for scalar in (None, True, 0, 1.5, "text"):
         assert copy_json(scalar) is scalar
+
+
+def test_stored_json_reads_back_exactly_what_json_loads_reads() -> None:
+    """What ``json.loads`` gives, for every kind of stored text: integers past 64 bits stay exact
+    (a faster decoder tried here, orjson, made floats of them), key order is kept, a lone
+    surrogate becomes U+FFFD."""
+    import json
+
+    from studio.jsonsafety import TolerantJSONField
+
+    field = TolerantJSONField()
+    deep = '{"a": ' * 500 + "1" + "}" * 500  # older versions stored up to about 475 levels
+    texts = [
+        '{"b": 1, "a": [1.5, -0.0, 1e300, true, null, "x"]}',
+        '{"big": 123456789012345678901234567890, "neg": -18446744073709551617}',
+        '{"text": "caf\\u00e9 \\u2603 \\ud83d\\ude00", "nul": "a\\u0000b"}',
+        deep,
+        '"just a string"',
+        "not json at all",
+    ]
+    for text in texts:
+        read = field.from_db_value(text, None, None)
+        try:
+            expected = json.loads(text)
+        except json.JSONDecodeError:
+            expected = text
+        assert read == expected and type(read) is type(expected)
+        if isinstance(read, dict):
+            assert list(read) == list(expected)
+    assert field.from_db_value('{"big": 123456789012345678901234567890}', None, None)["big"] == (
+        123456789012345678901234567890
+    )
+    assert field.from_db_value('{"lone": "\\ud83d"}', None, None) == {"lone": "\ufffd"}
