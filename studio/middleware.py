@@ -187,4 +187,6 @@ def _postgresql_timeout(connection: Any, limit: int) -> None:
         raw.execute(
             f"SET statement_timeout = {int(limit)}" if limit > 0 else "RESET statement_timeout"
         )
-        connection._studio_statement_timeout = (raw, limit)
+        # Inside a transaction (tests wrap each in one) a rollback would undo the SET: not kept.
+        kept = not connection.in_atomic_block
+        connection._studio_statement_timeout = (raw, limit) if kept else None
