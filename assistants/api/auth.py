@@ -61,10 +61,11 @@ def _load_key(digest: str) -> tuple[Any, ...] | None:
     if row is None:
         return None
     # SQLite hands back naive datetimes (the ORM's converters do not run on plain SQL).
-    return tuple(_aware(value) if i >= 4 else value for i, value in enumerate(row))
+    return tuple(parse_db_datetime(value) if i >= 4 else value for i, value in enumerate(row))
 
 
-def _aware(value: Any) -> Any:
+def parse_db_datetime(value: Any) -> Any:
+    """A datetime column read with plain SQL, aware as the ORM gives it (SQLite sends text)."""
     if isinstance(value, str):
         value = parse_datetime(value)
     if isinstance(value, datetime) and timezone.is_naive(value):

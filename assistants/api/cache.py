@@ -266,20 +266,32 @@ def assistant_response(request: HttpRequest, assistant_id: uuid.UUID) -> HttpRes
     from assistants.services import AssistantNotFound
     from graphs.registry import get_registry
 
-    graph_id, body, etag = cached(assistant_name(assistant_id), lambda: _render(assistant_id))
+    graph_id, body, etag = cached(
+        assistant_name(assistant_id), lambda: render_assistant(_load(assistant_id))
+    )
     if graph_id not in get_registry():  # the deployment stopped serving this graph since
         raise AssistantNotFound(assistant_id)
     return json_response(request, body, etag)
 
 
-def _render(assistant_id: uuid.UUID) -> tuple[str, bytes, str]:
+def _load(assistant_id: uuid.UUID) -> Any:
     from assistants.api import selectors
+
+    return selectors.assistant_get(assistant_id)
+
+
+def render_assistant(assistant: Any) -> tuple[str, bytes, str]:
+    """``(graph_id, body, etag)`` of an assistant (an instance or a row of its fields).
+
+    The one renderer of ``GET /assistants/{id}``, for the view and the fast path alike, so that
+    both send the same bytes and the same ``ETag``.
+    """
     from assistants.api.renderers import FastJSONRenderer
     from assistants.api.serializers import assistant_data
 
-    assistant = selectors.assistant_get(assistant_id)
     body = FastJSONRenderer().render(assistant_data(assistant))
-    return assistant.graph_id, body, etag_for(body)
+    row = assistant if isinstance(assistant, dict) else assistant.__dict__
+    return row["graph_id"], body, etag_for(body)
 
 
 def list_response(request: HttpRequest, items: list[dict[str, Any]]) -> HttpResponse:

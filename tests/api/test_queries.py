@@ -71,7 +71,18 @@ def test_count_costs_two_queries(warm, many, django_assert_num_queries):
         assert warm.post("/assistants/count", {"metadata": {"team": "x"}}).json() == 20
 
 
-def test_get_costs_two_queries(warm, make_assistant, django_assert_num_queries):
+def test_get_costs_one_query(warm, make_assistant, django_assert_num_queries):
+    make_assistant(assistant_id=ID)
+
+    # the key and the assistant, joined (assistants/api/fastpath.py)
+    with django_assert_num_queries(1):
+        assert warm.get(f"/assistants/{ID}").status_code == 200
+
+
+def test_without_the_fast_path_get_costs_two_queries(
+    warm, make_assistant, django_assert_num_queries, settings
+):
+    settings.STUDIO_API_FAST_READS = False
     make_assistant(assistant_id=ID)
 
     with django_assert_num_queries(2):

@@ -1,0 +1,158 @@
+"""The integrations' hot path: ``GET /assistants/{uuid}`` with an API key, in one statement.
+
+An integration reads its assistant's live configuration before every agent run, so this request
+is most of the API's traffic. :class:`AssistantReadMiddleware` answers it ahead of the session,
+CSRF and DRF layers: one SQL statement reads the API key and the assistant together, and the row
+is rendered by the same code as the API view (:func:`assistants.api.cache.render_assistant`), so
+the body and its ``ETag`` are byte for byte the view's.
+
+It answers only the plain success (200, or 304 for a current ``If-None-Match``). Everything else
+goes on to the API view unchanged, which then decides as it always did: no key, an unknown or
+revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a UUID, an
+unknown assistant or one whose graph is not served, a query string, any other method. So errors,
+permissions and bookkeeping keep exactly one implementation.
+
+With the shared cache (``REDIS_URL``) the view answers this request from Redis instead (two round
+trips: the key, then the rendered assistant); this path reads PostgreSQL in one, which measured
+faster on one machine, and it is exact by construction. Turn it off with
+``STUDIO_API_FAST_READS=0`` (then the view answers every read).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from assistants.api import cache as api_cache
+from assistants.api.auth import API_KEY_HEADER, TOUCH_INTERVAL_SECONDS, parse_db_datetime
+from assistants.api.serializers import ASSISTANT_FIELDS
+from assistants.models import ApiKey, Assistant
+
+_PREFIX = "/assistants/"
+#: Headers the view's response carries that the middleware after this one would add.
+_ALLOW = "GET, PATCH, DELETE, HEAD, OPTIONS"
+
+#: The assistant's wire fields are its model's attribute names.
+_COLUMNS = ASSISTANT_FIELDS
+_sql: str | None = None
+
+
+def _statement() -> str:
+    """``SELECT`` the key's state and the assistant, joined so that one round trip does both."""
+    global _sql
+    if _sql is None:
+        quote = connection.ops.quote_name
+
+        def column(model: Any, name: str) -> str:
+            return quote(model._meta.get_field(name).column)
+
+        assistant_columns = ", ".join(f"a.{column(Assistant, name)}" for name in _COLUMNS)
+        _sql = (
+            f"SELECT k.{column(ApiKey, 'revoked_at')}, k.{column(ApiKey, 'last_used_at')}, "
+            f"{assistant_columns} "
+            f"FROM {quote(ApiKey._meta.db_table)} k "
+            f"LEFT JOIN {quote(Assistant._meta.db_table)} a "
+            f"ON a.{column(Assistant, 'assistant_id')} = %s "
+            f"WHERE k.{column(ApiKey, 'digest')} = %s"
+        )
+    return _sql
+
+
+def _assistant_id(path: str) -> uuid.UUID | None:
+    """The UUID of ``/assistants/<uuid>``, or None for any other path (a graph id included)."""
+    if not path.startswith(_PREFIX):
+        return None
+    tail = path[len(_PREFIX) :]
+    if len(tail) not in (32, 36) or "/" in tail:
+        return None
+    try:
+        return uuid.UUID(tail)
+    except ValueError:
+        return None
+
+
+def _touch_due(last_used_at: datetime | None) -> bool:
+    if last_used_at is None:
+        return True
+    return (timezone.now() - last_used_at).total_seconds() > TOUCH_INTERVAL_SECONDS
+
+
+def _converter(name: str) -> Callable[[Any], Any] | None:
+    """How a column's raw value becomes what the ORM gives (None: as it is)."""
+    field: Any = Assistant._meta.get_field(name)
+    kind = field.get_internal_type()
+    if kind == "JSONField":  # text on both databases (Django loads jsonb as text)
+        return lambda raw: field.from_db_value(raw, None, connection)
+    if kind == "DateTimeField":
+        return parse_db_datetime
+    if kind == "UUIDField":  # SQLite stores the hex digits
+        return lambda raw: raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+    return None
+
+
+_converters: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+
+def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The assistant columns of ``row`` as the ORM would give them (JSON decoded, aware times)."""
+    global _converters
+    if _converters is None:
+        _converters = tuple(_converter(name) for name in _COLUMNS)
+    return {
+        name: raw if convert is None else convert(raw)
+        for name, convert, raw in zip(_COLUMNS, _converters, row, strict=True)
+    }
+
+
+def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
+    """The view's answer to a plain successful read, or None when the view must decide."""
+    digest = ApiKey.digest_for(raw_key.strip())
+    pk = Assistant._meta.pk.get_db_prep_value(assistant_id, connection)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), [pk, digest])
+        row = cursor.fetchone()
+    if row is None or row[0] is not None or row[2] is None:
+        return None  # unknown or revoked key, unknown assistant: the view's errors
+    if _touch_due(parse_db_datetime(row[1])):
+        return None  # the view records the key's use
+    values = _decode(row[2:])
+    from graphs.registry import get_registry
+
+    if values["graph_id"] not in get_registry():
+        return None  # hidden: the view's 404
+    _graph_id, body, etag = api_cache.render_assistant(values)
+    response = api_cache.json_response(request, body, etag)
+    response["Allow"] = _ALLOW
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    return response
+
+
+class AssistantReadMiddleware:
+    """Answer ``GET /assistants/{uuid}`` with an ``X-Api-Key`` before the rest of the stack."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and not request.META.get("QUERY_STRING")
+            and settings.STUDIO_API_FAST_READS
+        ):
+            raw_key = request.META.get(API_KEY_HEADER)
+            assistant_id = _assistant_id(request.path_info) if raw_key else None
+            if assistant_id is not None and raw_key is not None and raw_key.strip():
+                response = read(request, assistant_id, raw_key)
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+
+__all__ = ["AssistantReadMiddleware", "read"]

@@ -1,0 +1,169 @@
+"""``GET /assistants/{uuid}`` answered by the fast path is the view's answer, byte for byte.
+
+The fast path (assistants/api/fastpath.py) answers only plain successes; every other case must
+reach the view and get its usual error or bookkeeping. Each test compares or checks against the
+view (``STUDIO_API_FAST_READS=False``) rather than restating what the view sends.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from assistants.models import ApiKey, Assistant
+from tests.factories import make_key
+
+pytestmark = pytest.mark.django_db
+
+ID = "5eed5eed-0000-4000-8000-000000000001"
+#: Headers a client could see differ between two answers (Date and the like are not set here).
+HEADERS = (
+    "Content-Type",
+    "ETag",
+    "Cache-Control",
+    "Allow",
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+)
+
+
+@pytest.fixture
+def warm(api):
+    """The first request creates the default assistants and records the key's use."""
+    api.get("/assistants/tiny")
+    return api
+
+
+@pytest.fixture
+def rich(make_assistant):
+    return make_assistant(
+        assistant_id=ID,
+        name="Blog writer ✍️ \u202eevil",
+        description="Writes\nposts",
+        metadata={"team": "a", "big": 2**70, "nested": {"list": [1, 2.5, None, True, "ü 🙂"]}},
+        config={"tags": ["x"], "recursion_limit": 30},
+        context={"style": "tweet"},
+    )
+
+
+def _answer(client, settings, fast: bool, path: str = f"/assistants/{ID}", **extra):
+    settings.STUDIO_API_FAST_READS = fast
+    response = client.get(path, **extra)
+    return response.status_code, response.content, {h: response.get(h) for h in HEADERS}
+
+
+def test_the_fast_answer_is_the_views_answer(warm, rich, settings):
+    fast = _answer(warm, settings, True)
+    view = _answer(warm, settings, False)
+
+    assert fast == view
+    assert fast[0] == 200
+    assert warm.get(f"/assistants/{ID}").json()["metadata"]["big"] == 2**70
+
+
+def test_a_current_etag_gets_the_same_304_either_way(warm, rich, settings):
+    etag = warm.get(f"/assistants/{ID}")["ETag"]
+
+    fast = _answer(warm, settings, True, HTTP_IF_NONE_MATCH=etag)
+    view = _answer(warm, settings, False, HTTP_IF_NONE_MATCH=etag)
+
+    assert fast == view
+    assert (fast[0], fast[1]) == (304, b"")
+
+
+def test_it_answers_in_one_query_and_sees_a_patch_at_once(warm, rich, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        before = warm.get(f"/assistants/{ID}")
+    warm.patch(f"/assistants/{ID}", {"metadata": {"team": "b"}})
+
+    with django_assert_num_queries(1):
+        after = warm.get(f"/assistants/{ID}", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200
+    assert (after.json()["metadata"]["team"], after.json()["version"]) == ("b", 2)
+
+
+@pytest.mark.parametrize(
+    ("key", "status"), [("revoked", 401), ("unknown", 401), ("read", 200), ("write", 200)]
+)
+def test_keys_are_judged_as_the_view_judges_them(api_client_for, keys, rich, settings, key, status):
+    client = api_client_for(getattr(keys, key))
+    client.get("/assistants/tiny")  # records the key's use, so the next read may be fast
+
+    fast = _answer(client, settings, True)
+    view = _answer(client, settings, False)
+
+    assert fast == view
+    assert fast[0] == status
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assistants/tiny",  # a graph id: its default assistant
+        f"/assistants/{uuid.uuid4()}",  # unknown
+        f"/assistants/{ID.replace('-', '')}",  # the same id without dashes
+        f"/assistants/{ID.upper()}",
+        f"/assistants/{ID}?x=1",  # a query string: the view decides
+        "/assistants/not-a-uuid",
+        f"/assistants/{ID}/",
+    ],
+)
+def test_other_paths_get_the_views_answer(warm, rich, settings, path):
+    assert _answer(warm, settings, True, path) == _answer(warm, settings, False, path)
+
+
+def test_an_assistant_of_a_graph_no_longer_served_is_a_404(warm, rich, settings):
+    Assistant.objects.filter(pk=ID).update(graph_id="gone")
+
+    fast = _answer(warm, settings, True)
+
+    assert fast == _answer(warm, settings, False)
+    assert fast[0] == 404
+
+
+def test_a_session_without_a_key_gets_the_views_answer(client_for, viewer, rich, settings):
+    client = client_for(viewer)
+
+    fast = client.get(f"/assistants/{ID}")
+
+    assert fast.status_code == 200
+    assert fast.json()["assistant_id"] == ID
+
+
+def test_a_keys_use_is_still_recorded(api_client_for, rich, django_assert_num_queries):
+    raw = make_key("fresh")
+    client = api_client_for(raw)
+    key = ApiKey.objects.get(digest=ApiKey.digest_for(raw))
+    assert key.last_used_at is None
+
+    client.get(f"/assistants/{ID}")  # never used: the view answers and records it
+    key.refresh_from_db()
+    assert key.last_used_at is not None
+    with django_assert_num_queries(1):
+        assert client.get(f"/assistants/{ID}").status_code == 200  # recent: fast, no write
+
+    ApiKey.objects.filter(pk=key.pk).update(
+        last_used_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    client.get(f"/assistants/{ID}")
+    key.refresh_from_db()
+    assert timezone.now() - key.last_used_at < timezone.timedelta(minutes=1)
+
+
+def test_a_key_revoked_between_two_reads_is_refused_at_once(api_client_for, rich):
+    raw = make_key("soon revoked")
+    client = api_client_for(raw)
+    assert client.get(f"/assistants/{ID}").status_code == 200
+    assert client.get(f"/assistants/{ID}").status_code == 200
+
+    ApiKey.objects.filter(digest=ApiKey.digest_for(raw)).update(revoked_at=timezone.now())
+
+    response = client.get(f"/assistants/{ID}")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This API key has been revoked."
