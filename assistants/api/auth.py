@@ -30,7 +30,7 @@ NOT_AUTHENTICATED = "Authentication required: send a valid API key in the X-Api-
 TOUCH_INTERVAL_SECONDS = 60
 
 #: The columns the key check needs, in the order :func:`_load_key` returns them.
-_KEY_COLUMNS = ("id", "name", "prefix", "scope", "created_at", "revoked_at", "last_used_at")
+KEY_COLUMNS = ("id", "name", "prefix", "scope", "created_at", "revoked_at", "last_used_at")
 _key_sql: str | None = None
 
 #: When keys come from the shared cache, their ``last_used_at`` may be old: this process then
@@ -52,7 +52,7 @@ def _load_key(digest: str) -> tuple[Any, ...] | None:
         def column(name: str) -> str:
             return quote(str(ApiKey._meta.get_field(name).column))  # type: ignore[union-attr]
 
-        columns = ", ".join(column(name) for name in _KEY_COLUMNS)
+        columns = ", ".join(column(name) for name in KEY_COLUMNS)
         table = quote(ApiKey._meta.db_table)
         _key_sql = f"SELECT {columns} FROM {table} WHERE {column('digest')} = %s"
     with connection.cursor() as cursor:
@@ -84,16 +84,34 @@ def _key_row(digest: str) -> tuple[Any, ...]:
     return row
 
 
-def _should_touch(key: ApiKey, now_seconds: float, from_cache: bool) -> bool:
-    last = key.last_used_at
-    if last is not None and (timezone.now() - last).total_seconds() <= TOUCH_INTERVAL_SECONDS:
+def touch_due(key_id: int | None, last_used_at: datetime | None, from_cache: bool) -> bool:
+    """Whether the key's ``last_used_at`` is due to be written (nothing is recorded here).
+
+    A row from the shared cache may hold an old ``last_used_at``: then this process's memory of
+    its own touches (by ``key_id``) decides.
+    """
+    recent = last_used_at is not None and (
+        (timezone.now() - last_used_at).total_seconds() <= TOUCH_INTERVAL_SECONDS
+    )
+    if recent:
+        return False
+    if not from_cache or key_id is None:
+        return True
+    with _touched_lock:
+        return time.monotonic() - _touched.get(key_id, float("-inf")) > TOUCH_INTERVAL_SECONDS
+
+
+def _should_touch(key: ApiKey, from_cache: bool) -> bool:
+    """:func:`touch_due`, and if so, remember the touch (checked and set under one lock)."""
+    if not touch_due(key.pk, key.last_used_at, from_cache=False):
         return False
     if not from_cache:
         return True
     with _touched_lock:
-        if now_seconds - _touched.get(key.pk, float("-inf")) <= TOUCH_INTERVAL_SECONDS:
+        now = time.monotonic()
+        if now - _touched.get(key.pk, float("-inf")) <= TOUCH_INTERVAL_SECONDS:
             return False
-        _touched[key.pk] = now_seconds
+        _touched[key.pk] = now
         return True
 
 
@@ -111,12 +129,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             row = shared_cache.cached(shared_cache.api_key_name(digest), lambda: _key_row(digest))
         except _UnknownKey:
             raise exceptions.AuthenticationFailed("Invalid API key.") from None
-        key = ApiKey(digest=digest, **dict(zip(_KEY_COLUMNS, row, strict=True)))
+        key = ApiKey(digest=digest, **dict(zip(KEY_COLUMNS, row, strict=True)))
         key._state.adding = False
         key._state.db = connection.alias
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        if _should_touch(key, time.monotonic(), from_cache):
+        if _should_touch(key, from_cache):
             now = timezone.now()
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
             key.last_used_at = now

@@ -166,6 +166,33 @@ def cached(name: str, load: Callable[[], Any]) -> Any:
     return value
 
 
+def peek(*names: str) -> list[Any] | None:
+    """The values of ``names`` in one round trip if every one is cached and current, else None.
+
+    Nothing is loaded or stored: a caller that gets None leaves the read to :func:`cached`.
+    """
+    cache = backend()
+    if cache is None or _outage_logged or _lost_invalidation:
+        return None  # just after an outage, :func:`cached` first does the recovery
+    all_key = _prefix_key(f"tok:{ALL}")
+    pairs = [(_prefix_key(f"tok:{name}"), _prefix_key(f"val:{name}")) for name in names]
+    try:
+        found = cache.get_many([all_key, *(key for pair in pairs for key in pair)])
+    except Exception as exc:  # noqa: BLE001 - any cache failure means "use the database"
+        _failed(exc)
+        return None
+    everything = found.get(all_key)
+    values = []
+    for token_key, value_key in pairs:
+        token, stored = found.get(token_key), found.get(value_key)
+        if everything is None or token is None or stored is None:
+            return None
+        if (stored[0], stored[1]) != (token, everything):
+            return None
+        values.append(stored[2])
+    return values
+
+
 # -- invalidation ----------------------------------------------------------------------------------
 
 

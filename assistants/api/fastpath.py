@@ -12,26 +12,25 @@ revoked key, a key whose ``last_used_at`` is due to be written, a graph id inste
 unknown assistant or one whose graph is not served, a query string, any other method. So errors,
 permissions and bookkeeping keep exactly one implementation.
 
-With the shared cache (``REDIS_URL``) the view answers this request from Redis instead (two round
-trips: the key, then the rendered assistant); this path reads PostgreSQL in one, which measured
-faster on one machine, and it is exact by construction. Turn it off with
-``STUDIO_API_FAST_READS=0`` (then the view answers every read).
+With the shared cache (``REDIS_URL``) it first asks Redis, in one round trip, for the key's row and
+the rendered assistant the view stored there (:func:`assistants.api.cache.peek`, under the same
+exact-invalidation tokens); when both are current it answers without the database, otherwise the
+view answers (and fills the cache for the next read). While Redis is unreachable, it reads the
+database as above. ``STUDIO_API_FAST_READS=0`` turns it off (the view answers every read).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from assistants.api import cache as api_cache
-from assistants.api.auth import API_KEY_HEADER, TOUCH_INTERVAL_SECONDS, parse_db_datetime
+from assistants.api.auth import API_KEY_HEADER, KEY_COLUMNS, parse_db_datetime, touch_due
 from assistants.api.serializers import ASSISTANT_FIELDS
 from assistants.models import ApiKey, Assistant
 
@@ -78,12 +77,6 @@ def _assistant_id(path: str) -> uuid.UUID | None:
         return None
 
 
-def _touch_due(last_used_at: datetime | None) -> bool:
-    if last_used_at is None:
-        return True
-    return (timezone.now() - last_used_at).total_seconds() > TOUCH_INTERVAL_SECONDS
-
-
 def _converter(name: str) -> Callable[[Any], Any] | None:
     """How a column's raw value becomes what the ORM gives (None: as it is)."""
     field: Any = Assistant._meta.get_field(name)
@@ -111,23 +104,52 @@ def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
-    """The view's answer to a plain successful read, or None when the view must decide."""
-    digest = ApiKey.digest_for(raw_key.strip())
+_REVOKED_AT = KEY_COLUMNS.index("revoked_at")
+_LAST_USED_AT = KEY_COLUMNS.index("last_used_at")
+
+
+def _from_cache(digest: str, assistant_id: uuid.UUID) -> tuple[str, bytes, str] | None:
+    """The rendered assistant from the shared cache, if it and the key's row are there."""
+    found = api_cache.peek(api_cache.api_key_name(digest), api_cache.assistant_name(assistant_id))
+    if found is None:
+        return None
+    key_row, rendered = found
+    if key_row[_REVOKED_AT] is not None:
+        return None
+    if touch_due(key_row[0], key_row[_LAST_USED_AT], from_cache=True):
+        return None
+    return tuple(rendered)  # type: ignore[return-value]
+
+
+def _from_database(digest: str, assistant_id: uuid.UUID) -> tuple[str, bytes, str] | None:
     pk = Assistant._meta.pk.get_db_prep_value(assistant_id, connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(_statement(), [pk, digest])
         row = cursor.fetchone()
     if row is None or row[0] is not None or row[2] is None:
         return None  # unknown or revoked key, unknown assistant: the view's errors
-    if _touch_due(parse_db_datetime(row[1])):
-        return None  # the view records the key's use
-    values = _decode(row[2:])
+    if touch_due(None, parse_db_datetime(row[1]), from_cache=False):
+        return None
+    return api_cache.render_assistant(_decode(row[2:]))
+
+
+def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
+    """The view's answer to a plain successful read, or None when the view must decide.
+
+    None also when the key's ``last_used_at`` is due to be written: the view records it.
+    """
+    digest = ApiKey.digest_for(raw_key.strip())
+    if api_cache.backend() is not None:
+        rendered = _from_cache(digest, assistant_id)  # on a miss the view reads and fills it
+    else:
+        rendered = _from_database(digest, assistant_id)
+    if rendered is None:
+        return None
+    graph_id, body, etag = rendered
     from graphs.registry import get_registry
 
-    if values["graph_id"] not in get_registry():
+    if graph_id not in get_registry():
         return None  # hidden: the view's 404
-    _graph_id, body, etag = api_cache.render_assistant(values)
     response = api_cache.json_response(request, body, etag)
     response["Allow"] = _ALLOW
     response["X-Frame-Options"] = settings.X_FRAME_OPTIONS

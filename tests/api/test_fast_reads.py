@@ -7,11 +7,14 @@ view (``STUDIO_API_FAST_READS=False``) rather than restating what the view sends
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 from django.utils import timezone
 
+from assistants import services
+from assistants.actors import Actor
 from assistants.models import ApiKey, Assistant
 from tests.factories import make_key
 
@@ -167,3 +170,69 @@ def test_a_key_revoked_between_two_reads_is_refused_at_once(api_client_for, rich
     response = client.get(f"/assistants/{ID}")
     assert response.status_code == 401
     assert response.json()["detail"] == "This API key has been revoked."
+
+
+# -- with the shared cache (Redis) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_cache(settings):
+    import redis
+
+    url = os.environ.get("STUDIO_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        pytest.skip(f"needs Redis at {url}")
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
+    }
+    settings.STUDIO_API_CACHE = "shared"
+    yield client
+    client.flushdb()
+
+
+def test_with_the_shared_cache_a_repeated_read_needs_no_database(
+    warm, rich, shared_cache, settings, django_assert_num_queries
+):
+    view = _answer(warm, settings, False)  # the view reads the database and fills the cache
+
+    with django_assert_num_queries(0):
+        fast = _answer(warm, settings, True)
+
+    assert fast == view
+    assert fast[0] == 200
+
+
+def test_with_the_shared_cache_a_change_or_a_revocation_is_seen_at_once(
+    api_client_for,
+    rich,
+    shared_cache,
+    settings,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    # Invalidation runs when a write commits; these tests run in a transaction, so commits are
+    # simulated by running the on_commit callbacks.
+    raw = make_key("cached")
+    client = api_client_for(raw)
+    client.get(f"/assistants/{ID}")
+    client.get(f"/assistants/{ID}")
+    with django_assert_num_queries(0):
+        assert client.get(f"/assistants/{ID}").json()["version"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.patch(f"/assistants/{ID}", {"metadata": {"team": "b"}})
+    after = client.get(f"/assistants/{ID}").json()
+    assert (after["version"], after["metadata"]["team"]) == (2, "b")
+
+    key = ApiKey.objects.get(digest=ApiKey.digest_for(raw))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.api_key_revoke(actor=Actor.system_actor(), keys=[key])
+    refused = client.get(f"/assistants/{ID}")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        401,
+        "This API key has been revoked.",
+    )
