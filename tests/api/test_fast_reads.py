@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from assistants import services
@@ -32,6 +33,8 @@ HEADERS = (
     "Cross-Origin-Opener-Policy",
     "X-Content-Type-Options",
     "Referrer-Policy",
+    "Content-Length",
+    "Vary",
 )
 
 
@@ -236,3 +239,13 @@ def test_with_the_shared_cache_a_change_or_a_revocation_is_seen_at_once(
         401,
         "This API key has been revoked.",
     )
+
+
+def test_a_host_not_allowed_is_refused_before_any_read(keys, rich, settings):
+    client = Client(HTTP_X_API_KEY=keys.write)  # the OpenAPI document lists no 400 for a read
+    client.get(f"/assistants/{ID}")
+
+    fast = _answer(client, settings, True, HTTP_HOST="evil.example")
+
+    assert fast == _answer(client, settings, False, HTTP_HOST="evil.example")
+    assert (fast[0], fast[1]) == (400, b'{"detail":"Bad Request"}')
