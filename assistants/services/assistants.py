@@ -66,8 +66,7 @@ def assistant_create(
         "context": new_context,
     }
     try:
-        with transaction.atomic():
-            assistant = insert_assistant(pk=pk, fields=fields, actor=actor, note=note)
+        assistant = insert_assistant(pk=pk, fields=fields, actor=actor, note=note)  # atomic
     except IntegrityError:
         # Someone created the same id between our check and our insert; anything else is a bug.
         existing = Assistant.objects.filter(pk=pk).first()

@@ -1,5 +1,6 @@
 """The row writes every service shares: lock an assistant, append a version, move the published
-pointer, insert a new assistant with its version 1. Callers hold the transaction (and the lock)."""
+pointer, insert a new assistant with its version 1. Callers hold the transaction (and the lock),
+except for :func:`insert_assistant`, which is atomic by itself."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.utils import timezone
 
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
-from assistants.services.audit import audit_entry, audit_record
+from assistants.services.audit import audit_entry
 from assistants.services.errors import AssistantNotFound
+from studio.insert import insert_rows
 from studio.jsonsafety import copy_json
 
 __all__ = [
@@ -56,18 +58,18 @@ def publish_version(
 ) -> None:
     """Move the published pointer and record it (the caller holds the row lock).
 
-    ``audit_first``: the caller's own unsaved audit entries, written before this one in the same
-    statement (one round trip to the database fewer). Refused with ``PublishGateClosed`` when the
-    assistant requires passing checks and ``version`` has none (see
-    :mod:`assistants.services.gate`).
+    ``version`` may be unsaved (a new version published as it is saved): it is inserted with the
+    publication and the audit entries, ``audit_first`` (the caller's own unsaved entries) before
+    this one, in one statement on PostgreSQL; then the assistant row is updated. Refused with
+    ``PublishGateClosed`` when the assistant requires passing checks and ``version`` has none
+    (see :mod:`assistants.services.gate`).
     """
     from assistants.services.gate import gate_check
 
     gate_check(assistant=assistant, version=version.version)
     from_version = assistant.version if assistant.published_version_id else None
     copy_to_assistant(assistant, version)
-    assistant.save()
-    Publication.objects.create(
+    publication = Publication(
         assistant=assistant,
         from_version=from_version,
         to_version=version.version,
@@ -81,7 +83,9 @@ def publish_version(
         version=version.version,
         payload={"from_version": from_version, "to_version": version.version},
     )
-    AuditEntry.objects.bulk_create([*audit_first, published])
+    unsaved: list[AssistantVersion] = [version] if version.pk is None else []
+    insert_rows([*unsaved, publication, *audit_first, published])
+    assistant.save()  # now that the version has its id
 
 
 def new_version(
@@ -91,15 +95,21 @@ def new_version(
     fields: dict[str, Any],
     note: str,
     restored_from: int | None = None,
+    save: bool = True,
 ) -> AssistantVersion:
-    """Append version n+1 (the caller saves ``latest_version_number`` on the assistant)."""
+    """Append version n+1 (the caller saves ``latest_version_number`` on the assistant).
+
+    ``save=False``: the version is returned unsaved, for :func:`publish_version` to insert.
+    """
     number = assistant.latest_version_number + 1
-    version = AssistantVersion.objects.create(
+    version = AssistantVersion(
         assistant=assistant,
         version=number,
         restored_from=restored_from,
         **_version_columns(fields, actor, note),
     )
+    if save:
+        version.save(force_insert=True)
     assistant.latest_version_number = number
     return version
 
@@ -140,31 +150,30 @@ def insert_assistant(
 ) -> Assistant:
     """A new assistant whose version 1 is published; ``IntegrityError`` if the id is taken.
 
-    The version is inserted first (its number 1 is taken if the id is), then the assistant row,
-    already pointing at it: foreign keys are checked at commit (Django creates them deferred), so
-    each row is written once.
+    Four rows, written atomically (the caller need not hold a transaction): version 1, the
+    assistant already pointing at it, the publication and the audit entry. On PostgreSQL they are
+    one statement, one round trip (:func:`studio.insert.insert_rows`).
     """
     now = timezone.now()
     assistant = Assistant(assistant_id=pk, created_at=now, updated_at=now, **fields)
     version = AssistantVersion(assistant_id=pk, version=1, **_version_columns(fields, actor, note))
-    version.save()
     assistant.latest_version_number = 1
     copy_to_assistant(assistant, version)
     assistant.updated_at = now
-    assistant.save(force_insert=True)
     version.assistant = assistant
-    Publication.objects.create(
+    publication = Publication(
         assistant=assistant,
         from_version=None,
         to_version=1,
         actor=actor.label,
         actor_user=actor.user_or_none,
     )
-    audit_record(
+    entry = audit_entry(
         actor=actor,
         action=action,
         assistant_id=pk,
         version=1,
         payload={"graph_id": fields["graph_id"], "name": fields["name"]},
     )
+    insert_rows([version, assistant, publication, entry])
     return assistant

@@ -100,7 +100,10 @@ def version_save(
     passed_over = (
         list(range(assistant.version + 1, assistant.latest_version_number + 1)) if publish else []
     )
-    version = new_version(assistant=assistant, actor=actor, fields=fields, note=note)
+    # Published at once: inserted by publish_version with the publication and the audit entries.
+    version = new_version(
+        assistant=assistant, actor=actor, fields=fields, note=note, save=not publish
+    )
     payload: dict[str, Any] = {
         "base_version": base_version,
         "note": version.note,
@@ -116,7 +119,7 @@ def version_save(
         payload=payload,
     )
     if publish:
-        # One UPDATE of the row and one INSERT of both audit entries.
+        # One statement inserts the version, publication and both audit entries, then one UPDATE.
         publish_version(assistant=assistant, version=version, actor=actor, audit_first=[saved])
     else:
         saved.save(force_insert=True)

@@ -1,0 +1,125 @@
+"""``studio.insert.insert_rows``: the rows ``save()`` would write, in one statement on PostgreSQL.
+
+Run on both databases: on SQLite the rows are saved one by one, so each test also pins that both
+ways write the same rows and send the same signals.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+
+from assistants import services
+from assistants.actors import Actor
+from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
+from studio.insert import insert_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(pk: uuid.UUID, *, version_number: int = 1) -> list:
+    fields = {"graph_id": "writer", "name": "Ünïcode 🙂", "description": None}
+    json = {"metadata": {"big": 2**70, "team": "a"}, "config": {"tags": ["t"]}, "context": {}}
+    version = AssistantVersion(
+        assistant_id=pk, version=version_number, note="n", author="tester", **fields, **json
+    )
+    assistant = Assistant(assistant_id=pk, version=1, latest_version_number=1, **fields, **json)
+    assistant.published_version = version
+    publication = Publication(assistant=assistant, from_version=None, to_version=1, actor="tester")
+    entry = AuditEntry(
+        action="assistant.created", actor="tester", assistant_id=pk, version=1, payload={"x": 1}
+    )
+    return [version, assistant, publication, entry]
+
+
+def test_the_rows_are_written_linked_and_given_their_ids():
+    pk = uuid.uuid4()
+    version, assistant, publication, entry = rows = _rows(pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(rows)
+
+    stored = Assistant.objects.get(pk=pk)
+    assert version.pk is not None and stored.published_version_id == version.pk
+    assert assistant.published_version_id == version.pk
+    assert (stored.name, stored.metadata["big"], stored.config) == (
+        "Ünïcode 🙂",
+        2**70,
+        {"tags": ["t"]},
+    )
+    assert AssistantVersion.objects.get(pk=version.pk).metadata == {"big": 2**70, "team": "a"}
+    assert Publication.objects.get(pk=publication.pk).assistant_id == pk
+    assert AuditEntry.objects.get(pk=entry.pk).payload == {"x": 1}
+    assert all(not row._state.adding for row in rows)
+    inserts = [q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert inserts == (["WITH"] if connection.vendor == "postgresql" else ["INSERT"] * 4)
+
+
+def test_post_save_is_sent_for_each_row_as_save_sends_it():
+    seen: list[tuple[type, bool, bool]] = []
+
+    def record(sender, instance, created, **kwargs):
+        seen.append((sender, created, instance.pk is not None))
+
+    post_save.connect(record, dispatch_uid="test-insert-rows")
+    try:
+        insert_rows(_rows(uuid.uuid4()))
+    finally:
+        post_save.disconnect(dispatch_uid="test-insert-rows")
+
+    assert seen == [
+        (AssistantVersion, True, True),
+        (Assistant, True, True),
+        (Publication, True, True),
+        (AuditEntry, True, True),
+    ]
+
+
+def test_a_failing_row_writes_none_and_leaves_the_callers_transaction_usable():
+    taken = uuid.uuid4()
+    insert_rows(_rows(taken))
+    before = (Assistant.objects.count(), AuditEntry.objects.count(), Publication.objects.count())
+
+    with transaction.atomic():  # a caller's transaction (the test's own is around it too)
+        with pytest.raises(IntegrityError):
+            insert_rows(_rows(taken))  # version 1 of that assistant exists
+        after = (Assistant.objects.count(), AuditEntry.objects.count(), Publication.objects.count())
+
+    assert after == before
+
+
+def test_a_foreign_key_to_an_unsaved_row_outside_the_call_is_refused():
+    version, assistant, *_ = _rows(uuid.uuid4())
+
+    if connection.vendor == "postgresql":
+        with pytest.raises(ValueError, match="not saved first"):
+            insert_rows([assistant])
+    else:
+        with pytest.raises(ValueError):  # Django's own check in save()
+            insert_rows([assistant])
+    assert not Assistant.objects.filter(pk=assistant.pk).exists()
+
+
+def test_the_service_writes_the_same_rows_on_either_path():
+    assistant, _ = services.assistant_create(
+        actor=Actor.system_actor(), graph_id="writer", name="Via service", metadata={"k": [1]}
+    )
+
+    stored = Assistant.objects.get(pk=assistant.pk)
+    version = stored.published_version
+    assert version is not None and (version.version, version.name, version.metadata) == (
+        1,
+        "Via service",
+        {"k": [1]},
+    )
+    assert Publication.objects.filter(assistant=stored, from_version=None, to_version=1).exists()
+    entry = AuditEntry.objects.get(assistant_id=stored.pk)
+    assert (entry.action, entry.actor, entry.payload) == (
+        "assistant.created",
+        Actor.system_actor().label,
+        {"graph_id": "writer", "name": "Via service"},
+    )
