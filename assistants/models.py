@@ -22,12 +22,20 @@ class ImmutableVersionError(Exception):
     """Raised on any attempt to change or delete a stored version."""
 
 
+def graph_is_served(graph_id: str) -> bool:
+    """:meth:`AssistantQuerySet.visible`'s rule for a row already read (its ``graph_id``)."""
+    from graphs.registry import get_registry
+
+    return graph_id in get_registry()
+
+
 class AssistantQuerySet(models.QuerySet["Assistant"]):
     def visible(self) -> AssistantQuerySet:
         """What pages and API show: assistants of the graphs this deployment registers.
 
         An assistant whose graph left ``langgraph.json`` is hidden (LangGraph's graph allowlist)
         until the graph comes back; only the admin lists it, so a developer can delete it.
+        :func:`graph_is_served` is the same rule for one row.
         """
         from graphs.registry import get_registry
 

@@ -64,7 +64,7 @@ ALL = "all"
 _state_lock = threading.Lock()
 _down_until = 0.0
 _outage_logged = False
-_lost_invalidation = False
+_lost_invalidations = 0  # invalidations this process could not send (Redis unreachable)
 _prefix: str | None = None
 
 
@@ -102,17 +102,25 @@ def _failed(exc: BaseException) -> None:
             )
 
 
-def _recovered(cache: BaseCache) -> None:
-    """First success after a failure: drop everything if an invalidation was lost meanwhile."""
-    global _outage_logged, _lost_invalidation
-    if not (_outage_logged or _lost_invalidation):
-        return
+def _recovered(cache: BaseCache) -> bool:
+    """First success after a failure: drop everything if an invalidation was lost meanwhile.
+
+    The global token is replaced before the flags are cleared: until then :func:`peek` serves
+    nothing, and if the replacement fails (it raises to the caller, which marks the cache down)
+    the lost invalidation is still remembered. Returns whether the global token was replaced.
+    """
+    global _outage_logged, _lost_invalidations
+    if not (_outage_logged or _lost_invalidations):
+        return False
     with _state_lock:
-        lost, _lost_invalidation = _lost_invalidation, False
-        _outage_logged = False
+        lost = _lost_invalidations
     if lost:
         cache.set(_prefix_key(f"tok:{ALL}"), _new_token(), TOKEN_TTL_SECONDS)
+    with _state_lock:
+        _lost_invalidations -= lost  # losses recorded meanwhile wait for the next success
+        _outage_logged = False
     logger.warning("Shared cache available again.")
+    return bool(lost)
 
 
 def _prefix_key(name: str) -> str:
@@ -142,7 +150,8 @@ def cached(name: str, load: Callable[[], Any]) -> Any:
     )
     try:
         found = cache.get_many([token_key, all_key, value_key])
-        _recovered(cache)
+        if _recovered(cache):  # everything was just dropped: read the new tokens
+            found = cache.get_many([token_key, all_key, value_key])
         token, everything = found.get(token_key), found.get(all_key)
         if token is None:
             token = _new_token()
@@ -172,7 +181,7 @@ def peek(*names: str) -> list[Any] | None:
     Nothing is loaded or stored: a caller that gets None leaves the read to :func:`cached`.
     """
     cache = backend()
-    if cache is None or _outage_logged or _lost_invalidation:
+    if cache is None or _outage_logged or _lost_invalidations:
         return None  # just after an outage, :func:`cached` first does the recovery
     all_key = _prefix_key(f"tok:{ALL}")
     pairs = [(_prefix_key(f"tok:{name}"), _prefix_key(f"val:{name}")) for name in names]
@@ -204,7 +213,7 @@ def invalidate(name: str) -> None:
 
 
 def _replace_token(name: str) -> None:
-    global _lost_invalidation
+    global _lost_invalidations
     cache = backend()
     try:
         if cache is None:
@@ -212,7 +221,7 @@ def _replace_token(name: str) -> None:
         cache.set(_prefix_key(f"tok:{name}"), _new_token(), TOKEN_TTL_SECONDS)
     except Exception as exc:  # noqa: BLE001
         with _state_lock:
-            _lost_invalidation = True
+            _lost_invalidations += 1
         _failed(exc)
 
 
@@ -290,13 +299,13 @@ def assistant_response(request: HttpRequest, assistant_id: uuid.UUID) -> HttpRes
 
     Raises ``AssistantNotFound`` for an unknown assistant or one whose graph is not served.
     """
+    from assistants.models import graph_is_served
     from assistants.services import AssistantNotFound
-    from graphs.registry import get_registry
 
     graph_id, body, etag = cached(
         assistant_name(assistant_id), lambda: render_assistant(_load(assistant_id))
     )
-    if graph_id not in get_registry():  # the deployment stopped serving this graph since
+    if not graph_is_served(graph_id):  # the deployment stopped serving this graph since
         raise AssistantNotFound(assistant_id)
     return json_response(request, body, etag)
 

@@ -6,11 +6,13 @@ CSRF and DRF layers: one SQL statement reads the API key and the assistant toget
 is rendered by the same code as the API view (:func:`assistants.api.cache.render_assistant`), so
 the body and its ``ETag`` are byte for byte the view's.
 
-It answers only the plain success (200, or 304 for a current ``If-None-Match``). Everything else
-goes on to the API view unchanged, which then decides as it always did: no key, an unknown or
-revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a UUID, an
-unknown assistant or one whose graph is not served, a query string, any other method. So errors,
-permissions and bookkeeping keep exactly one implementation.
+It answers only the plain success (200, or 304 for a current ``If-None-Match``) of a plain request.
+Everything else goes on to the API view unchanged, which then decides as it always did: no key, an
+unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a
+UUID, an unknown assistant or one whose graph is not served, a database error; and a request that
+a skipped layer might treat differently (:func:`_plain`: a query string, a body, a cookie, an
+``Accept`` JSON does not satisfy). So errors, permissions and bookkeeping keep one
+implementation, and ``tests/api/test_fast_reads.py`` compares both answers case by case.
 
 With the shared cache (``REDIS_URL``) it first asks Redis, in one round trip, for the key's row and
 the rendered assistant the view stored there (:func:`assistants.api.cache.peek`, under the same
@@ -26,13 +28,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 
 from assistants.api import cache as api_cache
 from assistants.api.auth import API_KEY_HEADER, KEY_COLUMNS, parse_db_datetime, touch_due
 from assistants.api.serializers import ASSISTANT_FIELDS
-from assistants.models import ApiKey, Assistant
+from assistants.models import ApiKey, Assistant, graph_is_served
 
 _PREFIX = "/assistants/"
 #: The ``Allow`` header DRF's view sends for this path.
@@ -104,33 +106,42 @@ def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-_REVOKED_AT = KEY_COLUMNS.index("revoked_at")
-_LAST_USED_AT = KEY_COLUMNS.index("last_used_at")
+#: Positions in a cached key row (:data:`~assistants.api.auth.KEY_COLUMNS`).
+_KEY_ID = KEY_COLUMNS.index("id")
+_KEY_REVOKED_AT = KEY_COLUMNS.index("revoked_at")
+_KEY_LAST_USED_AT = KEY_COLUMNS.index("last_used_at")
+#: Positions in a row of :func:`_statement`: the key's two columns, then the assistant's.
+_ROW_REVOKED_AT, _ROW_LAST_USED_AT, _ROW_ASSISTANT = 0, 1, 2
+
+Rendered = tuple[str, bytes, str]  # graph id, body, ETag
 
 
-def _from_cache(digest: str, assistant_id: uuid.UUID) -> tuple[str, bytes, str] | None:
+def _from_cache(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
     """The rendered assistant from the shared cache, if it and the key's row are there."""
     found = api_cache.peek(api_cache.api_key_name(digest), api_cache.assistant_name(assistant_id))
     if found is None:
         return None
-    key_row, rendered = found
-    if key_row[_REVOKED_AT] is not None:
+    key_row, (graph_id, body, etag) = found
+    if key_row[_KEY_REVOKED_AT] is not None:
         return None
-    if touch_due(key_row[0], key_row[_LAST_USED_AT], from_cache=True):
+    if touch_due(key_row[_KEY_ID], key_row[_KEY_LAST_USED_AT], from_cache=True):
         return None
-    return tuple(rendered)  # type: ignore[return-value]
+    return graph_id, body, etag
 
 
-def _from_database(digest: str, assistant_id: uuid.UUID) -> tuple[str, bytes, str] | None:
+def _from_database(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
     pk = Assistant._meta.pk.get_db_prep_value(assistant_id, connection)  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(), [pk, digest])
-        row = cursor.fetchone()
-    if row is None or row[0] is not None or row[2] is None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(), [pk, digest])
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None  # the view meets it again and answers as it does (503 for a time limit, ...)
+    if row is None or row[_ROW_REVOKED_AT] is not None or row[_ROW_ASSISTANT] is None:
         return None  # unknown or revoked key, unknown assistant: the view's errors
-    if touch_due(None, parse_db_datetime(row[1]), from_cache=False):
+    if touch_due(None, parse_db_datetime(row[_ROW_LAST_USED_AT]), from_cache=False):
         return None
-    return api_cache.render_assistant(_decode(row[2:]))
+    return api_cache.render_assistant(_decode(row[_ROW_ASSISTANT:]))
 
 
 def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
@@ -146,17 +157,43 @@ def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpRes
     if rendered is None:
         return None
     graph_id, body, etag = rendered
-    from graphs.registry import get_registry
-
-    if graph_id not in get_registry():
+    if not graph_is_served(graph_id):
         return None  # hidden: the view's 404
     response = api_cache.json_response(request, body, etag)
     # What the middleware after this one would add (CommonMiddleware, XFrameOptionsMiddleware) and
     # DRF's view (Allow): tests/api/test_fast_reads.py compares every header with the view's.
     response["Content-Length"] = str(len(response.content))
     response["Allow"] = _ALLOW
-    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
     return response
+
+
+_JSON_MEDIA_TYPES = frozenset({"*/*", "application/*", "application/json"})
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether DRF's negotiation would pick the JSON renderer (else the view's 406)."""
+    return any(
+        part.split(";")[0].strip().lower() in _JSON_MEDIA_TYPES for part in accept.split(",")
+    )
+
+
+def _plain(request: HttpRequest) -> bool:
+    """A request the layers skipped here would pass through unchanged.
+
+    Not plain: a query string; a body (the view checks its size); a cookie (the session and CSRF
+    middleware may answer with a ``Set-Cookie``); an ``Accept`` that JSON does not satisfy (406);
+    any ``DISALLOWED_USER_AGENTS`` (CommonMiddleware's 403).
+    """
+    meta = request.META
+    accept = meta.get("HTTP_ACCEPT")
+    return not (
+        meta.get("QUERY_STRING")
+        or meta.get("CONTENT_LENGTH") not in (None, "", "0")
+        or meta.get("HTTP_COOKIE")
+        or (accept and not _accepts_json(accept))
+        or settings.DISALLOWED_USER_AGENTS
+    )
 
 
 class AssistantReadMiddleware:
@@ -166,14 +203,10 @@ class AssistantReadMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.method == "GET"
-            and not request.META.get("QUERY_STRING")
-            and settings.STUDIO_API_FAST_READS
-        ):
+        if request.method == "GET" and settings.STUDIO_API_FAST_READS:
             raw_key = request.META.get(API_KEY_HEADER)
             assistant_id = _assistant_id(request.path_info) if raw_key else None
-            if assistant_id is not None and raw_key is not None and raw_key.strip():
+            if assistant_id is not None and raw_key and raw_key.strip() and _plain(request):
                 # The Host check CommonMiddleware would make (a 400 from Django's handler).
                 request.get_host()
                 response = read(request, assistant_id, raw_key)

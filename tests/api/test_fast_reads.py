@@ -60,7 +60,10 @@ def rich(make_assistant):
 def _answer(client, settings, fast: bool, path: str = f"/assistants/{ID}", **extra):
     settings.STUDIO_API_FAST_READS = fast
     response = client.get(path, **extra)
-    return response.status_code, response.content, {h: response.get(h) for h in HEADERS}
+    headers = {h: response.get(h) for h in HEADERS}
+    # Cookies set or deleted (a new CSRF token is random: its name is compared, not its value).
+    cookies = sorted((name, bool(morsel.value)) for name, morsel in response.cookies.items())
+    return response.status_code, response.content, headers, cookies
 
 
 def test_the_fast_answer_is_the_views_answer(warm, rich, settings):
@@ -249,3 +252,65 @@ def test_a_host_not_allowed_is_refused_before_any_read(keys, rich, settings):
 
     assert fast == _answer(client, settings, False, HTTP_HOST="evil.example")
     assert (fast[0], fast[1]) == (400, b'{"detail":"Bad Request"}')
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({"HTTP_ACCEPT": "application/xml"}, 406),
+        ({"HTTP_ACCEPT": "text/html, application/json;q=0.9"}, 200),
+        ({"HTTP_ACCEPT": "application/*"}, 200),
+        ({"CONTENT_LENGTH": "99999999"}, 413),  # a GET with a body past the limit
+        ({"HTTP_COOKIE": "csrftoken=bad"}, 200),  # CSRF middleware replaces the cookie
+        ({"HTTP_COOKIE": "sessionid=x"}, 200),  # the session middleware deletes it
+    ],
+)
+def test_requests_a_skipped_layer_would_treat_differently_get_the_views_answer(
+    api_client_for, keys, rich, settings, extra, status
+):
+    client = Client(HTTP_X_API_KEY=keys.write)
+    client.get(f"/assistants/{ID}")  # records the key's use
+
+    fast = _answer(client, settings, True, **extra)
+
+    assert fast == _answer(client, settings, False, **extra)
+    assert fast[0] == status
+
+
+def test_disallowed_user_agents_are_refused_as_by_the_view(keys, rich, settings):
+    import re
+
+    settings.DISALLOWED_USER_AGENTS = [re.compile("BadBot")]
+    client = Client(HTTP_X_API_KEY=keys.write)
+    client.get(f"/assistants/{ID}")
+
+    fast = _answer(client, settings, True, HTTP_USER_AGENT="BadBot/1.0")
+
+    assert fast == _answer(client, settings, False, HTTP_USER_AGENT="BadBot/1.0")
+    assert fast[0] == 403
+
+
+def test_changes_made_while_an_invalidation_was_lost_are_seen_once_redis_answers(
+    keys, rich, shared_cache, settings, monkeypatch
+):
+    from assistants.api import cache as api_cache
+
+    client = Client(HTTP_X_API_KEY=keys.write)
+    client.get(f"/assistants/{ID}")
+    assert client.get(f"/assistants/{ID}").json()["name"] == rich.name  # cached now
+    assert api_cache.peek(api_cache.assistant_name(ID)) is not None
+    # Two writes whose invalidations this process could not send (Redis was unreachable):
+    Assistant.objects.filter(pk=ID).update(name="Changed meanwhile")  # update(): no signal
+    ApiKey.objects.filter(digest=ApiKey.digest_for(keys.write)).update(revoked_at=timezone.now())
+    monkeypatch.setattr(api_cache, "_lost_invalidations", 2)
+
+    assert api_cache.peek(api_cache.assistant_name(ID)) is None  # nothing served before recovery
+    refused = client.get(f"/assistants/{ID}")  # the view recovers before it reads anything
+
+    assert (refused.status_code, refused.json()["detail"]) == (
+        401,
+        "This API key has been revoked.",
+    )
+    assert api_cache._lost_invalidations == 0
+    other = Client(HTTP_X_API_KEY=keys.read)
+    assert other.get(f"/assistants/{ID}").json()["name"] == "Changed meanwhile"
