@@ -10,7 +10,8 @@ trips to the database (``BEGIN``, four ``INSERT``, ``COMMIT``). On PostgreSQL,
          r2 AS (INSERT INTO publication ...), r3 AS (INSERT INTO auditentry ...)
     SELECT (SELECT id FROM r0)
 
-A single statement is atomic by itself, so no transaction is opened for it. Each ``INSERT`` is the
+A single statement is atomic by itself, so no transaction is opened for it; inside the caller's
+transaction it is one more statement of it. Each ``INSERT`` is the
 one Django's ORM compiles for ``save(force_insert=True)`` (same columns, same value preparation);
 a foreign key to a row earlier in the same call becomes a sub-select of that row's generated id.
 Model signals (``pre_save``, ``post_save``) are sent as ``save()`` sends them. Elsewhere (SQLite)
@@ -20,7 +21,7 @@ the rows are saved one by one in a transaction: same rows, same signals.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -37,7 +38,7 @@ def insert_rows(rows: Sequence[Model]) -> None:
     alias = router.db_for_write(type(rows[0]))
     connection = connections[alias]
     if connection.vendor != "postgresql" or not connection.features.can_return_columns_from_insert:
-        with transaction.atomic(using=alias):
+        with transaction.atomic(using=alias, savepoint=False):
             for row in rows:
                 row.save(force_insert=True, using=alias)
         return
@@ -60,10 +61,9 @@ def insert_rows(rows: Sequence[Model]) -> None:
             f"(SELECT {quote(_pk_column(row))} FROM {quote(f'r{i}')})" for i, row in generated
         )
         statement = f"WITH {', '.join(parts)} SELECT {ids or 'NULL'}"
-        # Alone, the statement is its own transaction; inside one, a savepoint keeps a failure
-        # (an IntegrityError the caller handles) from breaking the caller's transaction.
-        nested = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
-        with nested, connection.cursor() as cursor:
+        # Alone, the statement is its own transaction; inside the caller's, it is one more
+        # statement of it (no savepoint, as save() adds none: see savepoint_if_nested).
+        with connection.cursor() as cursor:
             cursor.execute(statement, params)
             values = (cursor.fetchone() or ())[: len(generated)]  # SELECT NULL when none
         for (_, row), value in zip(generated, values, strict=True):
@@ -79,6 +79,19 @@ def insert_rows(rows: Sequence[Model]) -> None:
         post_save.send(
             sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=alias
         )
+
+
+def savepoint_if_nested(using: str | None = None) -> AbstractContextManager[object]:
+    """A savepoint inside a transaction, nothing outside one.
+
+    For a caller that handles a failure of :func:`insert_rows` (an ``IntegrityError``) and goes on
+    querying: inside a transaction the savepoint keeps the failure from aborting it; outside one
+    the statement is its own transaction, and ``atomic()`` would only add ``BEGIN`` and ``COMMIT``
+    round trips.
+    """
+    if transaction.get_connection(using).in_atomic_block:
+        return transaction.atomic(using=using)
+    return nullcontext()
 
 
 def _refer_to_earlier_rows(
@@ -126,4 +139,4 @@ def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
     return sql, list(params), returns_id
 
 
-__all__ = ["insert_rows"]
+__all__ = ["insert_rows", "savepoint_if_nested"]

@@ -19,6 +19,7 @@ from assistants.services.context import (
 )
 from assistants.services.errors import AssistantExists, AssistantNotFound, VersionNotFound
 from assistants.services.rows import insert_assistant, lock_assistant, version_fields
+from studio.insert import savepoint_if_nested
 from studio.jsonsafety import copy_json
 
 __all__ = ["assistant_create", "assistant_delete", "assistant_duplicate"]
@@ -66,7 +67,8 @@ def assistant_create(
         "context": new_context,
     }
     try:
-        assistant = insert_assistant(pk=pk, fields=fields, actor=actor, note=note)  # atomic
+        with savepoint_if_nested():  # the insert is atomic by itself
+            assistant = insert_assistant(pk=pk, fields=fields, actor=actor, note=note)
     except IntegrityError:
         # Someone created the same id between our check and our insert; anything else is a bug.
         existing = Assistant.objects.filter(pk=pk).first()

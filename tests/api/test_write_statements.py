@@ -96,3 +96,25 @@ def test_on_postgresql_a_create_is_two_round_trips_and_no_transaction(api_client
     created = Assistant.objects.get(pk=response.json()["assistant_id"])
     assert created.published_version.version == 1  # type: ignore[union-attr]
     assert AuditEntry.objects.filter(assistant_id=created.pk, action="assistant.created").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_patch_is_six_round_trips(api_client_for):
+    if connection.vendor != "postgresql":
+        pytest.skip("one-statement inserts are a PostgreSQL feature")
+    from tests.factories import make_assistant, make_key
+
+    client = api_client_for(make_key())
+    client.get("/assistants/tiny")
+    make_assistant(assistant_id=ID)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.patch(f"/assistants/{ID}", {"metadata": {"a": 1}})
+
+    assert response.status_code == 200
+    # the key; the row lock, one statement for the version, publication and audit entries, and
+    # the assistant's UPDATE, in one transaction (no savepoint)
+    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == [
+        "SELECT", "BEGIN", "SELECT", "WITH", "UPDATE", "COMMIT",
+    ]  # fmt: skip
+    assert Assistant.objects.get(pk=ID).version == 2
