@@ -79,42 +79,41 @@ def test_patch_is_the_lock_the_inserts_and_one_update(warm, make_assistant):
     assert (assistant.version, assistant.metadata) == (2, {"a": 1})
 
 
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_create_is_two_round_trips_and_no_transaction(api_client_for):
+@pytest.fixture
+def autocommit_client(transactional_db, api_client_for):
+    """A warm client outside any test transaction, so BEGIN and COMMIT show as they are sent."""
     if connection.vendor != "postgresql":
         pytest.skip("one-statement inserts are a PostgreSQL feature")
     from tests.factories import make_key
 
     client = api_client_for(make_key())
     client.get("/assistants/tiny")
+    return client
 
+
+def _round_trips(call) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.post("/assistants", {"graph_id": "tiny", "context": {"style": "tweet"}})
+        response = call()
+    assert response.status_code == 200, response.content
+    return [q["sql"].split()[0].upper() for q in queries.captured_queries]
 
-    assert response.status_code == 200
-    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["SELECT", "WITH"]
-    created = Assistant.objects.get(pk=response.json()["assistant_id"])
+
+def test_on_postgresql_a_create_is_two_round_trips_and_no_transaction(autocommit_client):
+    body = {"graph_id": "tiny", "context": {"style": "tweet"}}
+
+    assert _round_trips(lambda: autocommit_client.post("/assistants", body)) == ["SELECT", "WITH"]
+    created = Assistant.objects.latest("created_at")
     assert created.published_version.version == 1  # type: ignore[union-attr]
     assert AuditEntry.objects.filter(assistant_id=created.pk, action="assistant.created").exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_on_postgresql_a_patch_is_six_round_trips(api_client_for):
-    if connection.vendor != "postgresql":
-        pytest.skip("one-statement inserts are a PostgreSQL feature")
-    from tests.factories import make_assistant, make_key
-
-    client = api_client_for(make_key())
-    client.get("/assistants/tiny")
+def test_on_postgresql_a_patch_is_six_round_trips(autocommit_client, make_assistant):
     make_assistant(assistant_id=ID)
+    body = {"metadata": {"a": 1}}
 
-    with CaptureQueriesContext(connection) as queries:
-        response = client.patch(f"/assistants/{ID}", {"metadata": {"a": 1}})
+    statements = _round_trips(lambda: autocommit_client.patch(f"/assistants/{ID}", body))
 
-    assert response.status_code == 200
     # the key; the row lock, one statement for the version, publication and audit entries, and
     # the assistant's UPDATE, in one transaction (no savepoint)
-    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == [
-        "SELECT", "BEGIN", "SELECT", "WITH", "UPDATE", "COMMIT",
-    ]  # fmt: skip
+    assert statements == ["SELECT", "BEGIN", "SELECT", "WITH", "UPDATE", "COMMIT"]
     assert Assistant.objects.get(pk=ID).version == 2
