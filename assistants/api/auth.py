@@ -84,11 +84,14 @@ def _key_row(digest: str) -> tuple[Any, ...]:
     return row
 
 
-def touch_due(key_id: int | None, last_used_at: datetime | None, from_cache: bool) -> bool:
-    """Whether the key's ``last_used_at`` is due to be written (nothing is recorded here).
+def touch_due(
+    key_id: int | None, last_used_at: datetime | None, from_cache: bool, *, remember: bool = False
+) -> bool:
+    """Whether the key's ``last_used_at`` is due to be written.
 
     A row from the shared cache may hold an old ``last_used_at``: then this process's memory of
-    its own touches (by ``key_id``) decides.
+    its own touches (by ``key_id``) decides; ``remember`` records the touch in the same locked
+    check, so two threads do not both write it.
     """
     recent = last_used_at is not None and (
         (timezone.now() - last_used_at).total_seconds() <= TOUCH_INTERVAL_SECONDS
@@ -98,20 +101,11 @@ def touch_due(key_id: int | None, last_used_at: datetime | None, from_cache: boo
     if not from_cache or key_id is None:
         return True
     with _touched_lock:
-        return time.monotonic() - _touched.get(key_id, float("-inf")) > TOUCH_INTERVAL_SECONDS
-
-
-def _should_touch(key: ApiKey, from_cache: bool) -> bool:
-    """:func:`touch_due`, and if so, remember the touch (checked and set under one lock)."""
-    if not touch_due(key.pk, key.last_used_at, from_cache=False):
-        return False
-    if not from_cache:
-        return True
-    with _touched_lock:
         now = time.monotonic()
-        if now - _touched.get(key.pk, float("-inf")) <= TOUCH_INTERVAL_SECONDS:
+        if now - _touched.get(key_id, float("-inf")) <= TOUCH_INTERVAL_SECONDS:
             return False
-        _touched[key.pk] = now
+        if remember:
+            _touched[key_id] = now
         return True
 
 
@@ -134,7 +128,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key._state.db = connection.alias
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        if _should_touch(key, from_cache):
+        if touch_due(key.pk, key.last_used_at, from_cache, remember=True):
             now = timezone.now()
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
             key.last_used_at = now

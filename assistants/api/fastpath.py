@@ -40,13 +40,14 @@ _PREFIX = "/assistants/"
 #: The ``Allow`` header DRF's view sends for this path.
 _ALLOW = "GET, PATCH, DELETE, HEAD, OPTIONS"
 
-#: The assistant's wire fields are its model's attribute names.
-_COLUMNS = ASSISTANT_FIELDS
 _sql: str | None = None
 
 
 def _statement() -> str:
-    """``SELECT`` the key's state and the assistant, joined so that one round trip does both."""
+    """``SELECT`` the key's state and the assistant, joined so that one round trip does both.
+
+    The assistant's wire fields (``ASSISTANT_FIELDS``) are its model's attribute names.
+    """
     global _sql
     if _sql is None:
         quote = connection.ops.quote_name
@@ -54,7 +55,7 @@ def _statement() -> str:
         def column(model: Any, name: str) -> str:
             return quote(model._meta.get_field(name).column)
 
-        assistant_columns = ", ".join(f"a.{column(Assistant, name)}" for name in _COLUMNS)
+        assistant_columns = ", ".join(f"a.{column(Assistant, name)}" for name in ASSISTANT_FIELDS)
         _sql = (
             f"SELECT k.{column(ApiKey, 'revoked_at')}, k.{column(ApiKey, 'last_used_at')}, "
             f"{assistant_columns} "
@@ -99,10 +100,10 @@ def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
     """The assistant columns of ``row`` as the ORM would give them (JSON decoded, aware times)."""
     global _converters
     if _converters is None:
-        _converters = tuple(_converter(name) for name in _COLUMNS)
+        _converters = tuple(_converter(name) for name in ASSISTANT_FIELDS)
     return {
         name: raw if convert is None else convert(raw)
-        for name, convert, raw in zip(_COLUMNS, _converters, row, strict=True)
+        for name, convert, raw in zip(ASSISTANT_FIELDS, _converters, row, strict=True)
     }
 
 
