@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -144,24 +145,33 @@ class QueryTimeoutMiddleware:
         from assistants.api.errors import is_api_path
 
         limit = query_timeout_ms() if is_api_path(request.path) else 0
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor == "postgresql":
-            _postgresql_timeout(connection, limit)
+        with statement_time_limit(limit):
             return self.get_response(request)
-        if limit > 0 and connection.vendor == "sqlite":
-            return self._sqlite(request, connection, limit)
-        return self.get_response(request)
 
-    def _sqlite(self, request: HttpRequest, connection: Any, limit: int) -> HttpResponse:
+
+@contextmanager
+def statement_time_limit(limit: int) -> Iterator[None]:
+    """Each statement on the default database inside the block stops after ``limit`` ms (0: none).
+
+    PostgreSQL: ``statement_timeout`` on the connection (see :func:`_postgresql_timeout`), also
+    taken off here when ``limit`` is 0. SQLite: a progress handler, for the block only.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        _postgresql_timeout(connection, limit)
+        yield
+    elif limit > 0 and connection.vendor == "sqlite":
         connection.ensure_connection()
         raw = connection.connection
         deadline = _SqliteDeadline(limit / 1000)
         raw.set_progress_handler(deadline, SQLITE_PROGRESS_STEPS)
         try:
             with connection.execute_wrapper(deadline.wrap):
-                return self.get_response(request)
+                yield
         finally:
             raw.set_progress_handler(None, 0)
+    else:
+        yield
 
 
 def _postgresql_timeout(connection: Any, limit: int) -> None:

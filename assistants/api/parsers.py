@@ -37,6 +37,14 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def parse_json(text: str) -> Any:
+    """JSON as the API reads it: no ``NaN`` or ``Infinity``, no number out of a float's range.
+
+    Raises ValueError (not JSON) or RecursionError (nested too deep for the parser).
+    """
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 class LimitedJSONParser(parsers.JSONParser):
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
@@ -48,7 +56,7 @@ class LimitedJSONParser(parsers.JSONParser):
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
             text = raw.decode(encoding)
-            data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+            data = parse_json(text)
         except RecursionError as exc:
             # Too deep for json's recursion (about a thousand levels): past any depth limit if
             # the brackets close, otherwise not JSON at all.

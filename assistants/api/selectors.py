@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.functions import Lower
 
@@ -32,6 +32,7 @@ __all__ = [
     "assistant_search",
     "jsonb_contains",
     "metadata_contains",
+    "metadata_contains_sql",
     "version_list",
 ]
 
@@ -104,6 +105,17 @@ def _register_sqlite_function(alias: str) -> None:
     connection.connection.create_function(
         SQLITE_CONTAINS_FUNCTION, 2, _sqlite_contains, deterministic=True
     )
+
+
+def metadata_contains_sql(column: str, alias: str = DEFAULT_DB_ALIAS) -> str:
+    """The SQL of "``column`` contains the JSON text of the ``%s`` parameter", for plain SQL."""
+    vendor = connections[alias].vendor
+    if vendor == "postgresql":
+        return f"{column} @> %s::jsonb"
+    if vendor != "sqlite":
+        raise NotImplementedError(f"Metadata containment is not implemented on {vendor}.")
+    _register_sqlite_function(alias)
+    return f"{SQLITE_CONTAINS_FUNCTION}({column}, %s)"
 
 
 def metadata_contains(queryset: QuerySet[Any], value: dict[str, Any] | None) -> QuerySet[Any]:
