@@ -19,26 +19,14 @@ from django.utils import timezone
 
 from assistants.api import fastpath
 from assistants.models import Assistant
+from tests.api.test_fast_reads import HEADERS as READ_HEADERS
 
 pytestmark = pytest.mark.django_db
 
 ID = "5eed5eed-0000-4000-8000-00000000000a"
 HIDDEN = "5eed5eed-0000-4000-8000-00000000000b"
-HEADERS = (
-    "Content-Type",
-    "ETag",
-    "Cache-Control",
-    "Allow",
-    "X-Frame-Options",
-    "Content-Security-Policy",
-    "Cross-Origin-Opener-Policy",
-    "X-Content-Type-Options",
-    "Referrer-Policy",
-    "Content-Length",
-    "Vary",
-    "X-Pagination-Total",
-    "X-Pagination-Next",
-)
+#: The headers compared for a get, and the pagination headers of search.
+HEADERS = (*READ_HEADERS, "X-Pagination-Total", "X-Pagination-Next")
 
 
 @pytest.fixture
