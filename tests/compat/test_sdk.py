@@ -440,3 +440,38 @@ def test_a_read_only_key_may_search_but_not_create(sdk_factory, make_key):
     assert len(reader.search()) == 3
     assert reader.count() == 3
     assert failure(reader.create, "tiny") == (403, {"detail": "This API key is read-only."})
+
+
+# -- the fast path -------------------------------------------------------------------------------
+
+
+def test_the_sdks_reads_are_answered_by_the_fast_path(assistants, two, monkeypatch):
+    """The bodies and headers the SDK sends are plain: its reads skip DRF (assistants/api/fastpath.py)."""
+    from assistants.api import fastpath
+
+    answered: list[str] = []
+
+    def spy(name: str) -> Any:
+        real = getattr(fastpath, name)
+
+        def call(request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = real(request, *args, **kwargs)
+            if response is not None:
+                answered.append(name)
+            return response
+
+        return call
+
+    for name in ("read", "search", "versions"):
+        monkeypatch.setattr(fastpath, name, spy(name))
+    assistants.get(ID)  # the key's first use may need recording: the view does that
+    answered.clear()
+
+    assert assistants.get(ID)["assistant_id"] == ID
+    found = assistants.search(metadata={"team": "x"}, limit=5, sort_by="name", sort_order="asc")
+    assert [a["assistant_id"] for a in found] == [ID]
+    page = assistants.search(limit=1, select=["assistant_id"], response_format="object")
+    assert (len(page["assistants"]), page["next"]) == (1, "1")
+    assert [v["version"] for v in assistants.get_versions(ID, limit=5)] == [1]
+
+    assert answered == ["read", "search", "search", "versions"]
