@@ -123,6 +123,12 @@ def _pk_column(row: Model) -> str:
     return str(row._meta.pk.column)  # type: ignore[union-attr]
 
 
+#: The ``INSERT`` text the ORM compiled for each shape of row (model, database, id made by the
+#: database or not, the SQL of each expression value): the same shape compiles to the same text,
+#: so after the first row only the values are prepared (compiling costs about as much again).
+_templates: dict[tuple[Any, ...], str] = {}
+
+
 def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
     """The ORM's ``INSERT`` for ``row`` (``RETURNING id`` when the database makes the id)."""
     meta = row._meta
@@ -135,8 +141,32 @@ def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
     compiler = query.get_compiler(using=alias)
     if returns_id:
         compiler.returning_fields = [meta.pk]
+    if any(hasattr(field, "get_placeholder") for field in fields):
+        return (*_compiled(compiler), returns_id)  # placeholders that depend on the value
+    # What as_sql() does per value: pre_save (auto_now, ...), then get_db_prep_save, or the
+    # expression's own SQL; the rest of its text depends only on the shape.
+    values = [compiler.prepare_value(field, compiler.pre_save_val(field, row)) for field in fields]
+    params: list[Any] = []
+    shape: list[str | None] = []
+    for value in values:
+        if hasattr(value, "as_sql"):
+            sql, value_params = compiler.compile(value)
+            shape.append(sql)
+            params.extend(value_params)
+        else:
+            shape.append(None)
+            params.append(value)
+    key = (type(row), alias, returns_id, tuple(shape))
+    template = _templates.get(key)
+    if template is None:
+        template, params = _compiled(compiler)
+        _templates[key] = template
+    return template, params, returns_id
+
+
+def _compiled(compiler: Any) -> tuple[str, list[Any]]:
     [(sql, params)] = compiler.as_sql()
-    return sql, list(params), returns_id
+    return sql, list(params)
 
 
 __all__ = ["insert_rows", "savepoint_if_nested"]

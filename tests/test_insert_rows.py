@@ -120,3 +120,41 @@ def test_the_service_writes_the_same_rows_on_either_path():
         Actor.system_actor().label,
         {"graph_id": "writer", "name": "Via service"},
     )
+
+
+def test_a_second_row_of_the_same_shape_gets_the_same_statement_as_the_orm_compiles(monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from studio import insert
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the statement templates serve the one-statement inserts (PostgreSQL)")
+    moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)  # auto_now_add values are equal
+    monkeypatch.setattr(insert, "_templates", {})
+    pk = uuid.uuid4()
+
+    def statements() -> list:
+        rows = _rows(pk)
+        for row in rows:  # times given at creation (field defaults) are equal too
+            for name in ("created_at", "updated_at"):
+                if hasattr(row, name):
+                    setattr(row, name, moment)
+        out = []
+        for index, row in enumerate(rows):
+            insert._refer_to_earlier_rows(row, rows[:index], connection.ops.quote_name)
+            out.append(insert._insert_sql(row, "default"))
+        return out
+
+    compiled = statements()  # compiled by the ORM, and kept
+    assert len(insert._templates) == 4
+    from_templates = statements()
+
+    def comparable(statement: tuple) -> tuple:  # JSON values are adapter objects: by their value
+        sql, params, returns_id = statement
+        return sql, [getattr(p, "obj", p) for p in params], returns_id
+
+    assert [comparable(s) for s in from_templates] == [comparable(s) for s in compiled]
+    assert from_templates[1][0].count("(SELECT") == 1  # the assistant's link to its version
