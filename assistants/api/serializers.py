@@ -11,6 +11,7 @@ DRF's ``to_representation`` field by field, because they run for every row of ev
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,23 @@ class StrictUUIDField(serializers.UUIDField):
 
 class InputSerializer(serializers.Serializer):
     # Refuses keys it does not declare, naming them (LangGraph's request schemas are closed too).
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """Each instance's own fields, copied from the declared ones.
+
+        DRF deep-copies every declared field for every instance, re-running each field's
+        ``__init__`` (about two thirds of validating a small body). A field holds no state of a
+        request until it is bound, and binding sets attributes on the copy, so a shallow copy is
+        enough; a field holding other fields (``child``) is still deep-copied, since binding
+        reaches its child (as do nested serializers).
+        """
+        nested = (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
+        return {
+            name: copy.deepcopy(field)
+            if isinstance(field, nested) or hasattr(field, "child")
+            else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
