@@ -128,11 +128,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # LangGraph answers unparseable JSON with 422, not DRF's 400.
         return _detail({"detail": "Invalid JSON in request body"}, 422)
     if is_query_timeout(exc):
-        detail = (
-            f"The request needed a database statement longer than {query_timeout_ms()} ms "
-            "(STUDIO_QUERY_TIMEOUT_MS), which was stopped. Narrow it (a smaller filter or page)."
-        )
-        return _detail({"detail": detail}, status.HTTP_503_SERVICE_UNAVAILABLE)
+        return _detail({"detail": query_timeout_detail()}, status.HTTP_503_SERVICE_UNAVAILABLE)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled error in %s", context.get("view"), exc_info=exc)
@@ -140,6 +136,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response
+
+
+def query_timeout_detail() -> str:
+    """The 503's detail for a statement stopped by ``STUDIO_QUERY_TIMEOUT_MS``."""
+    return (
+        f"The request needed a database statement longer than {query_timeout_ms()} ms "
+        "(STUDIO_QUERY_TIMEOUT_MS), which was stopped. Narrow it (a smaller filter or page)."
+    )
 
 
 def _json(detail: str, status_code: int) -> JsonResponse:

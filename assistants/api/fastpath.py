@@ -17,14 +17,15 @@ It answers only the plain success (200, or 304 for a current ``If-None-Match``) 
 Everything else goes on to the API view unchanged, which then decides as it always did: no key, an
 unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a
 UUID, an unknown assistant or one whose graph is not served, an empty version list (the view tells
-a 404 from ``[]``), a database error (a statement past the time limit included: the view answers
-its 503); a body outside the plain subset (:func:`_search_body`, :func:`_versions_body`: only the
+a 404 from ``[]``), a database error; a body outside the plain subset (:func:`_search_body`, :func:`_versions_body`: only the
 common fields with values that plainly pass the view's checks, so no error message is written
 twice); and a request that a skipped layer might treat differently (:func:`_plain`: a query
 string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and bookkeeping keep
 one implementation, and ``tests/api/test_fast_reads.py`` compares both answers case by case.
 
-The statements run under the API's time limit (``STUDIO_QUERY_TIMEOUT_MS``), as the views' do.
+The statements run under the API's time limit (``STUDIO_QUERY_TIMEOUT_MS``), as the views' do. A
+statement stopped by it gets the views' 503 from here: passing it on would make the client wait
+out the limit a second time.
 
 With the shared cache (``REDIS_URL``), a get first asks Redis, in one round trip, for the key's row
 and the rendered assistant the view stored there (:func:`assistants.api.cache.peek`, under the same
@@ -65,7 +66,7 @@ from assistants.api.serializers import (
 from assistants.models import ApiKey, Assistant, AssistantVersion, graph_is_served
 from assistants.startup import ensure_default_assistants
 from graphs.registry import get_registry
-from studio.middleware import query_timeout_ms, statement_time_limit
+from studio.middleware import is_query_timeout, query_timeout_ms, statement_time_limit
 
 _PREFIX = "/assistants/"
 _SEARCH = "/assistants/search"
@@ -186,14 +187,24 @@ def _contains(model: type[Model], alias: str, metadata: Any) -> str | None:
     return metadata_contains_sql(f"{alias}.{_column(model, 'metadata')}")
 
 
+class _Stopped(Exception):
+    """A statement was stopped by the time limit: answer the view's 503 rather than run the view
+    (which would wait out the limit a second time)."""
+
+
 def _run(sql: str, params: Sequence[Any], *, many: bool = True) -> list[tuple[Any, ...]] | None:
-    """The rows of one statement under the API's time limit, or None on any database error."""
+    """The rows of one statement under the API's time limit, or None on a database error.
+
+    Raises :class:`_Stopped` for a statement past the time limit.
+    """
     try:
         with statement_time_limit(query_timeout_ms()), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if many else cursor.fetchmany(1)
-    except DatabaseError:
-        return None  # the view meets it again and answers as it does (503 for a time limit, ...)
+    except DatabaseError as exc:
+        if is_query_timeout(exc):
+            raise _Stopped from exc
+        return None  # the view meets it again and answers as it does
 
 
 def _key_usable(rows: list[tuple[Any, ...]] | None) -> bool:
@@ -365,7 +376,8 @@ def _search_body(body: Any) -> dict[str, Any] | None:
         paging is None
         or body.get("name") is not None  # the view's substring match
         or not _plain_filter(body.get("metadata"))
-        or (graph_id is not None and graph_id not in get_registry())  # the view's 404 (or 422)
+        # Not a served graph id (the view's 404), or not a string (its 422).
+        or (graph_id is not None and not (isinstance(graph_id, str) and graph_id in get_registry()))
         or (sort_by is not None and sort_by not in SORT_FIELDS)
         or sort_order not in (None, "asc", "desc")
     ):
@@ -506,7 +518,7 @@ def _plain(request: HttpRequest, *, with_body: bool = False) -> bool:
     if (
         meta.get("QUERY_STRING")
         or meta.get("HTTP_COOKIE")
-        or (accept and not _accepts_json(accept))
+        or (accept is not None and not _accepts_json(accept))  # an empty one too: the view's 406
         or settings.DISALLOWED_USER_AGENTS
     ):
         return False
@@ -530,6 +542,15 @@ def _json_body(request: HttpRequest) -> Any:
         return None
 
 
+def _stopped(request: HttpRequest) -> HttpResponse:
+    """The view's answer to a statement stopped by the time limit."""
+    from assistants.api.errors import query_timeout_detail
+
+    body = FastJSONRenderer().render({"detail": query_timeout_detail()})
+    response = HttpResponse(body, status=503, content_type="application/json")
+    return _finish(response, _ALLOW_ASSISTANT if request.method == "GET" else _ALLOW_POST)
+
+
 class AssistantReadMiddleware:
     """Answer the plain reads of an ``X-Api-Key`` before the rest of the stack (see above)."""
 
@@ -539,7 +560,10 @@ class AssistantReadMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw_key = request.META.get(API_KEY_HEADER)
         if raw_key and raw_key.strip() and settings.STUDIO_API_FAST_READS:
-            response = self._answer(request, raw_key)
+            try:
+                response = self._answer(request, raw_key)
+            except _Stopped:
+                response = _stopped(request)
             if response is not None:
                 return response
         return self.get_response(request)

@@ -59,13 +59,14 @@ _ERROR_TEXT = {
     415: "The body is not `application/json`.",
     422: "The body or a parameter is invalid; `errors` locates each problem.",
     424: "The assistant's graph fails to load.",
+    503: "A database statement ran past `STUDIO_QUERY_TIMEOUT_MS` and was stopped.",
 }
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {
         code: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[code])
-        for code in sorted({401, 403, *codes})
+        for code in sorted({401, 403, 503, *codes})  # any request may meet the time limit
     }
 
 

@@ -260,6 +260,7 @@ def test_a_host_not_allowed_is_refused_before_any_read(keys, rich, settings):
         ({"HTTP_ACCEPT": "application/xml"}, 406),
         ({"HTTP_ACCEPT": "text/html, application/json;q=0.9"}, 200),
         ({"HTTP_ACCEPT": "application/*"}, 200),
+        ({"HTTP_ACCEPT": ""}, 406),  # empty: DRF's negotiation refuses it
         ({"CONTENT_LENGTH": "99999999"}, 413),  # a GET with a body past the limit
         ({"HTTP_COOKIE": "csrftoken=bad"}, 200),  # CSRF middleware replaces the cookie
         ({"HTTP_COOKIE": "sessionid=x"}, 200),  # the session middleware deletes it
