@@ -231,7 +231,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024, 
 STUDIO_MAX_JSON_DEPTH = env_int("STUDIO_MAX_JSON_DEPTH", 64, minimum=2)
 STUDIO_MAX_FILTER_SIZE = env_int("STUDIO_MAX_FILTER_SIZE", 256, minimum=1)
 STUDIO_QUERY_TIMEOUT_MS = env_int("STUDIO_QUERY_TIMEOUT_MS", 5000, minimum=0)
-# One-statement answers to the API-key reads: get, search, versions (assistants/api/fastpath.py).
+# One-statement answers to the API-key reads: get, search, versions (assistants/api/fastpath/).
 STUDIO_API_FAST_READS = env_bool("STUDIO_API_FAST_READS", default=True)
 
 REST_FRAMEWORK = {

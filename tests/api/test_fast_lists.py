@@ -1,6 +1,6 @@
 """Search and version lists answered by the fast path are the views' answers, byte for byte.
 
-The fast path (assistants/api/fastpath.py) answers a plain body in one statement; every other
+The fast path (assistants/api/fastpath/) answers a plain body in one statement; every other
 body, key or path must reach the view and get its usual answer. Each case is sent twice, with
 ``STUDIO_API_FAST_READS`` on and off, and the two answers compared; a spy on the fast path says
 which bodies it answered itself, so a case cannot pass by always falling through.
@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from assistants.api import fastpath
+from assistants.api.fastpath import reads, statements
 from assistants.models import Assistant
 from tests.api.test_fast_reads import HEADERS as READ_HEADERS
 
@@ -60,7 +60,7 @@ def spy(monkeypatch):
     """Which fast answers were given: a list of the paths the fast path answered itself."""
     answered: list[str] = []
     for name in ("search", "versions"):
-        real = getattr(fastpath, name)
+        real = getattr(reads, name)
 
         def wrapper(request, *args, _real=real, **kwargs):
             response = _real(request, *args, **kwargs)
@@ -68,7 +68,7 @@ def spy(monkeypatch):
                 answered.append(request.path)
             return response
 
-        monkeypatch.setattr(fastpath, name, wrapper)
+        monkeypatch.setattr(reads, name, wrapper)
     return answered
 
 
@@ -330,8 +330,10 @@ def test_a_statement_past_the_time_limit_gets_the_views_503_at_once(
 
     settings.STUDIO_QUERY_TIMEOUT_MS = 200
     sleep = "pg_sleep(0.5) IS NOT NULL AND "
-    real_sql = fastpath.metadata_contains_sql
-    monkeypatch.setattr(fastpath, "metadata_contains_sql", lambda column: sleep + real_sql(column))
+    real_sql = statements.metadata_contains_sql
+    monkeypatch.setattr(
+        statements, "metadata_contains_sql", lambda column: sleep + real_sql(column)
+    )
     real_contains = selectors.metadata_contains
 
     view_queries: list[str] = []

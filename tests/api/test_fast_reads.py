@@ -1,6 +1,6 @@
 """``GET /assistants/{uuid}`` answered by the fast path is the view's answer, byte for byte.
 
-The fast path (assistants/api/fastpath.py) answers only plain successes; every other case must
+The fast path (assistants/api/fastpath/) answers only plain successes; every other case must
 reach the view and get its usual error or bookkeeping. Each test compares or checks against the
 view (``STUDIO_API_FAST_READS=False``) rather than restating what the view sends.
 """

@@ -31,7 +31,7 @@ def many(make_assistant):
 
 @pytest.fixture(params=[True, False], ids=["fast", "view"])
 def fast(request, settings):
-    """Both ways of answering a read: the fast path (assistants/api/fastpath.py) joins the key's
+    """Both ways of answering a read: the fast path (assistants/api/fastpath/) joins the key's
     query with the first query of the read, so it costs one query less than the view."""
     settings.STUDIO_API_FAST_READS = request.param
     return request.param
@@ -86,7 +86,7 @@ def test_count_costs_two_queries(warm, many, django_assert_num_queries):
 def test_get_costs_one_query(warm, make_assistant, django_assert_num_queries):
     make_assistant(assistant_id=ID)
 
-    # the key and the assistant, joined (assistants/api/fastpath.py)
+    # the key and the assistant, joined (assistants/api/fastpath/)
     with django_assert_num_queries(1):
         assert warm.get(f"/assistants/{ID}").status_code == 200
 

@@ -446,13 +446,13 @@ def test_a_read_only_key_may_search_but_not_create(sdk_factory, make_key):
 
 
 def test_the_sdks_reads_are_answered_by_the_fast_path(assistants, two, monkeypatch):
-    """The bodies and headers the SDK sends are plain: its reads skip DRF (assistants/api/fastpath.py)."""
-    from assistants.api import fastpath
+    """The bodies and headers the SDK sends are plain: its reads skip DRF (assistants/api/fastpath/)."""
+    from assistants.api.fastpath import reads
 
     answered: list[str] = []
 
     def spy(name: str) -> Any:
-        real = getattr(fastpath, name)
+        real = getattr(reads, name)
 
         def call(request: Any, *args: Any, **kwargs: Any) -> Any:
             response = real(request, *args, **kwargs)
@@ -463,7 +463,7 @@ def test_the_sdks_reads_are_answered_by_the_fast_path(assistants, two, monkeypat
         return call
 
     for name in ("read", "search", "versions"):
-        monkeypatch.setattr(fastpath, name, spy(name))
+        monkeypatch.setattr(reads, name, spy(name))
     assistants.get(ID)  # the key's first use may need recording: the view does that
     answered.clear()
 

@@ -1,0 +1,42 @@
+"""The integrations' hot paths, each in one statement: get, search and versions with an API key.
+
+An integration reads its assistant's live configuration before every agent run, and lists or
+searches assistants to pick one, so these reads are most of the API's traffic.
+:class:`AssistantReadMiddleware` answers them ahead of the session, CSRF and DRF layers:
+
+- ``GET /assistants/{uuid}``: one SQL statement reads the API key and the assistant together;
+- ``POST /assistants/search``: one statement reads the key and the page (plus the ``COUNT`` the
+  view also runs, only when the page cannot tell the total);
+- ``POST /assistants/{uuid}/versions``: one statement reads the key and the versions.
+
+Rows are rendered by the same code as the API views (:func:`assistants.api.cache.render_assistant`,
+:func:`~assistants.api.serializers.assistant_data`, the same JSON renderer), so bodies, headers
+and ``ETag`` are byte for byte the views'.
+
+It answers only the plain success (200, or 304 for a current ``If-None-Match``) of a plain request.
+Everything else goes on to the API view unchanged, which then decides as it always did: no key, an
+unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a
+UUID, an unknown assistant or one whose graph is not served, an empty version list (the view tells
+a 404 from ``[]``), a database error; a body outside the plain subset (:func:`_search_body`, :func:`_versions_body`: only the
+common fields with values that plainly pass the view's checks, so no error message is written
+twice); and a request that a skipped layer might treat differently (:func:`_plain`: a query
+string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and bookkeeping keep
+one implementation, and ``tests/api/test_fast_reads.py`` compares both answers case by case.
+
+The statements run under the API's time limit (``STUDIO_QUERY_TIMEOUT_MS``), as the views' do. A
+statement stopped by it gets the views' 503 from here: passing it on would make the client wait
+out the limit a second time.
+
+With the shared cache (``REDIS_URL``), a get first asks Redis, in one round trip, for the key's row
+and the rendered assistant the view stored there (:func:`assistants.api.cache.peek`, under the same
+exact-invalidation tokens); when both are current it answers without the database, otherwise the
+view answers (and fills the cache for the next read). Searches and version lists are not cached:
+they always read the database, which is always current. ``STUDIO_API_FAST_READS=0`` turns all of
+this off (the views answer every read).
+"""
+
+from __future__ import annotations
+
+from assistants.api.fastpath.middleware import AssistantReadMiddleware
+
+__all__ = ["AssistantReadMiddleware"]

@@ -1,0 +1,140 @@
+"""The middleware that answers the fast reads ahead of sessions, CSRF and DRF (see the package)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from assistants.api.auth import API_KEY_HEADER
+from assistants.api.fastpath import reads
+from assistants.api.fastpath.statements import Stopped
+from assistants.api.parsers import parse_json
+from assistants.api.renderers import FastJSONRenderer
+
+_PREFIX = "/assistants/"
+_SEARCH = "/assistants/search"
+_VERSIONS_SUFFIX = "/versions"
+#: Larger bodies go to the view (a plain search or version list is a few dozen bytes).
+MAX_PLAIN_BODY = 4096
+
+
+def _assistant_id(path: str) -> uuid.UUID | None:
+    """The UUID of ``/assistants/<uuid>``, or None for any other path (a graph id included)."""
+    if not path.startswith(_PREFIX):
+        return None
+    tail = path[len(_PREFIX) :]
+    if len(tail) not in (32, 36) or "/" in tail:
+        return None
+    try:
+        return uuid.UUID(tail)
+    except ValueError:
+        return None
+
+
+_JSON_MEDIA_TYPES = frozenset({"*/*", "application/*", "application/json"})
+_JSON_CONTENT_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+
+
+def _accepts_json(accept: str) -> bool:
+    """Whether DRF's negotiation would pick the JSON renderer (else the view's 406)."""
+    return any(
+        part.split(";")[0].strip().lower() in _JSON_MEDIA_TYPES for part in accept.split(",")
+    )
+
+
+def _plain(request: HttpRequest, *, with_body: bool = False) -> bool:
+    """A request the layers skipped here would pass through unchanged.
+
+    Not plain: a query string; a body, or for a POST a body that is not small JSON (the view
+    checks its size and type); a cookie (the session and CSRF middleware may answer with a
+    ``Set-Cookie``); an ``Accept`` that JSON does not satisfy (406); any
+    ``DISALLOWED_USER_AGENTS`` (CommonMiddleware's 403).
+    """
+    meta = request.META
+    accept = meta.get("HTTP_ACCEPT")
+    if (
+        meta.get("QUERY_STRING")
+        or meta.get("HTTP_COOKIE")
+        or (accept is not None and not _accepts_json(accept))  # an empty one too: the view's 406
+        or settings.DISALLOWED_USER_AGENTS
+    ):
+        return False
+    length = meta.get("CONTENT_LENGTH")
+    if not with_body:
+        return length in (None, "", "0")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return (
+        isinstance(length, str)
+        and length.isdigit()
+        and 0 < int(length) <= min(MAX_PLAIN_BODY, limit if limit is not None else MAX_PLAIN_BODY)
+        and meta.get("CONTENT_TYPE", "").lower() in _JSON_CONTENT_TYPES
+    )
+
+
+def _json_body(request: HttpRequest) -> Any:
+    """The parsed body, or None when it is not JSON the API reads (the view answers that)."""
+    try:
+        return parse_json(request.body.decode())
+    except (ValueError, RecursionError):
+        return None
+
+
+def _stopped(request: HttpRequest) -> HttpResponse:
+    """The view's answer to a statement stopped by the time limit."""
+    from assistants.api.errors import query_timeout_detail
+
+    body = FastJSONRenderer().render({"detail": query_timeout_detail()})
+    response = HttpResponse(body, status=503, content_type="application/json")
+    return reads.finish(
+        response, reads.ALLOW_ASSISTANT if request.method == "GET" else reads.ALLOW_POST
+    )
+
+
+class AssistantReadMiddleware:
+    """Answer the plain reads of an ``X-Api-Key`` before the rest of the stack (see above)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        raw_key = request.META.get(API_KEY_HEADER)
+        if raw_key and raw_key.strip() and settings.STUDIO_API_FAST_READS:
+            try:
+                response = self._answer(request, raw_key)
+            except Stopped:
+                response = _stopped(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _answer(self, request: HttpRequest, raw_key: str) -> HttpResponse | None:
+        path = request.path_info
+        if request.method == "GET":
+            assistant_id = _assistant_id(path)
+            if assistant_id is None or not _plain(request):
+                return None
+            request.get_host()  # the Host check CommonMiddleware would make (a 400)
+            return reads.read(request, assistant_id, raw_key)
+        if request.method != "POST":
+            return None
+        if path == _SEARCH:
+            assistant_id = None
+        elif path.endswith(_VERSIONS_SUFFIX):
+            assistant_id = _assistant_id(path.removesuffix(_VERSIONS_SUFFIX))
+            if assistant_id is None:
+                return None
+        else:
+            return None
+        if not _plain(request, with_body=True):
+            return None
+        request.get_host()
+        body = _json_body(request)
+        if body is None:
+            return None
+        if assistant_id is None:
+            return reads.search(request, body, raw_key)
+        return reads.versions(request, body, raw_key, assistant_id)

@@ -1,0 +1,179 @@
+"""The three fast reads: each answers the view's plain success, or None for the view to decide."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+from assistants.api import cache as api_cache
+from assistants.api.auth import KEY_COLUMNS, touch_due
+from assistants.api.fastpath import statements
+from assistants.api.fastpath.bodies import search_body, versions_body
+from assistants.api.renderers import FastJSONRenderer
+from assistants.api.serializers import (
+    ASSISTANT_FIELDS,
+    VERSION_FIELDS,
+    assistant_data,
+    version_data,
+)
+from assistants.models import ApiKey, Assistant, AssistantVersion, graph_is_served
+from assistants.startup import ensure_default_assistants
+from graphs.registry import get_registry
+
+#: The ``Allow`` headers DRF's views send for these paths.
+ALLOW_ASSISTANT = "GET, PATCH, DELETE, HEAD, OPTIONS"
+ALLOW_POST = "POST, OPTIONS"
+
+Rendered = tuple[str, bytes, str]  # graph id, body, ETag
+
+
+def finish(response: HttpResponse, allow: str) -> HttpResponse:
+    # What the middleware after this one would add (CommonMiddleware, XFrameOptionsMiddleware) and
+    # DRF's view (Allow): tests/api/test_fast_reads.py compares every header with the view's.
+    response["Content-Length"] = str(len(response.content))
+    response["Allow"] = allow
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
+    return response
+
+
+# -- GET /assistants/{uuid} ----------------------------------------------------------------------
+
+
+#: Positions in a cached key row (:data:`~assistants.api.auth.KEY_COLUMNS`).
+_KEY_ID = KEY_COLUMNS.index("id")
+_KEY_REVOKED_AT = KEY_COLUMNS.index("revoked_at")
+_KEY_LAST_USED_AT = KEY_COLUMNS.index("last_used_at")
+
+
+def _from_cache(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
+    """The rendered assistant from the shared cache, if it and the key's row are there."""
+    found = api_cache.peek(api_cache.api_key_name(digest), api_cache.assistant_name(assistant_id))
+    if found is None:
+        return None
+    key_row, (graph_id, body, etag) = found
+    if key_row[_KEY_REVOKED_AT] is not None:
+        return None
+    if touch_due(key_row[_KEY_ID], key_row[_KEY_LAST_USED_AT], from_cache=True):
+        return None
+    return graph_id, body, etag
+
+
+def _from_database(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
+    statement = statements.get_sql(connection.vendor)
+    rows = statements.run(statement, [statements.pk_value(assistant_id), digest], many=False)
+    if rows is None or not statements.key_usable(rows) or rows[0][statements.ROW_REST] is None:
+        return None  # unknown or revoked key, unknown assistant: the view's errors
+    return api_cache.render_assistant(
+        statements.decode(Assistant, ASSISTANT_FIELDS, rows[0][statements.ROW_REST :])
+    )
+
+
+def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
+    """The view's answer to a plain successful read, or None when the view must decide.
+
+    None also when the key's ``last_used_at`` is due to be written: the view records it.
+    """
+    digest = ApiKey.digest_for(raw_key.strip())
+    if api_cache.backend() is not None:
+        rendered = _from_cache(digest, assistant_id)  # on a miss the view reads and fills it
+    else:
+        rendered = _from_database(digest, assistant_id)
+    if rendered is None:
+        return None
+    graph_id, body, etag = rendered
+    if not graph_is_served(graph_id):
+        return None  # hidden: the view's 404
+    return finish(api_cache.json_response(request, body, etag), ALLOW_ASSISTANT)
+
+
+# -- POST /assistants/search ---------------------------------------------------------------------
+
+
+def search(request: HttpRequest, body: Any, raw_key: str) -> HttpResponse | None:
+    """The view's answer to a plain search, or None when the view must decide."""
+    asked = search_body(body)
+    if asked is None:
+        return None
+    ensure_default_assistants()  # as DefaultAssistantsMiddleware would (once per process)
+    graphs = get_registry().graph_ids()
+    if not graphs:
+        return None
+    metadata, graph_id = asked["metadata"], asked["graph_id"]
+    fields: tuple[str, ...] = asked["fields"]
+    page_sql, count_sql = statements.search_sql(
+        connection.vendor, fields, len(graphs), graph_id is not None,
+        statements.contains(Assistant, "a", metadata),
+        asked["sort_by"], asked["descending"],
+    )  # fmt: skip
+    filters = [*graphs, *([graph_id] if graph_id is not None else [])]
+    if metadata is not None:
+        filters.append(json.dumps(metadata))
+    limit, offset = asked["limit"], asked["offset"]
+    digest = ApiKey.digest_for(raw_key.strip())
+    rows = statements.run(page_sql, [*filters, limit, offset, digest])
+    if not statements.key_usable(rows):
+        return None
+    assert rows is not None
+    page = [
+        statements.decode(Assistant, fields, row[statements.ROW_REST :])
+        for row in rows
+        if row[-1] is not None
+    ]
+    # As the selector: the page tells the total unless it is full (or empty past the start).
+    if len(page) < limit and (page or offset == 0):
+        total = offset + len(page)
+    else:
+        counted = statements.run(count_sql, filters, many=False)
+        if not counted:
+            return None
+        total = counted[0][0]
+    select = asked["select"]
+    body_bytes = FastJSONRenderer().render([assistant_data(row, select) for row in page])
+    response = HttpResponse(body_bytes, content_type="application/json")
+    response["X-Pagination-Total"] = str(total)
+    if offset + limit < total:
+        response["X-Pagination-Next"] = str(offset + limit)
+    return finish(response, ALLOW_POST)
+
+
+# -- POST /assistants/{uuid}/versions ------------------------------------------------------------
+
+
+def versions(
+    request: HttpRequest, body: Any, raw_key: str, assistant_id: uuid.UUID
+) -> HttpResponse | None:
+    """The view's answer to a plain version list with versions in it, or None."""
+    asked = versions_body(body)
+    if asked is None:
+        return None
+    graphs = get_registry().graph_ids()
+    if not graphs:
+        return None
+    metadata = asked["metadata"]
+    statement = statements.versions_sql(
+        connection.vendor, len(graphs), statements.contains(AssistantVersion, "v", metadata)
+    )
+    params: list[Any] = [statements.pk_value(assistant_id), *graphs]
+    if metadata is not None:
+        params.append(json.dumps(metadata))
+    rows = statements.run(
+        statement, [*params, asked["limit"], asked["offset"], ApiKey.digest_for(raw_key.strip())]
+    )
+    if not statements.key_usable(rows):
+        return None
+    assert rows is not None
+    page = [
+        version_data(
+            statements.decode(AssistantVersion, VERSION_FIELDS, row[statements.ROW_REST :])
+        )
+        for row in rows
+        if row[-1] is not None
+    ]
+    if not page:
+        return None  # the view tells an unknown assistant (404) from an empty list
+    return finish(api_cache.list_response(request, page), ALLOW_POST)
