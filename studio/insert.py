@@ -127,6 +127,7 @@ def _pk_column(row: Model) -> str:
 #: database or not, the SQL of each expression value): the same shape compiles to the same text,
 #: so after the first row only the values are prepared (compiling costs about as much again).
 _templates: dict[tuple[Any, ...], str] = {}
+MAX_TEMPLATES = 256
 
 
 def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
@@ -159,8 +160,10 @@ def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
     key = (type(row), alias, returns_id, tuple(shape))
     template = _templates.get(key)
     if template is None:
+        # Compiled again by the ORM (which runs pre_save once more, as a second save() would).
         template, params = _compiled(compiler)
-        _templates[key] = template
+        if len(_templates) < MAX_TEMPLATES:  # expressions with values inlined make new shapes
+            _templates[key] = template
     return template, params, returns_id
 
 

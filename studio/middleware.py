@@ -153,8 +153,9 @@ class QueryTimeoutMiddleware:
 def statement_time_limit(limit: int) -> Iterator[None]:
     """Each statement on the default database inside the block stops after ``limit`` ms (0: none).
 
-    PostgreSQL: ``statement_timeout`` on the connection (see :func:`_postgresql_timeout`), also
-    taken off here when ``limit`` is 0. SQLite: a progress handler, for the block only.
+    PostgreSQL: ``statement_timeout`` on the connection, which stays set after the block until a
+    block with another limit (pages pass 0 and take it off; see :func:`_postgresql_timeout`).
+    SQLite: a progress handler, for the block only.
     """
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor == "postgresql":

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "studio.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studio.middleware.ChunkedBodyMiddleware",  # before anything reads a body
-    # GET /assistants/{uuid} with an API key, answered in one statement (else passed on).
+    # An API key's get, search and versions, each answered in one statement (else passed on).
     "assistants.api.fastpath.AssistantReadMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

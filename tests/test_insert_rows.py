@@ -150,7 +150,12 @@ def test_a_second_row_of_the_same_shape_gets_the_same_statement_as_the_orm_compi
 
     compiled = statements()  # compiled by the ORM, and kept
     assert len(insert._templates) == 4
+    compilations: list[object] = []
+    real_compiled = insert._compiled
+    monkeypatch.setattr(insert, "_compiled", lambda c: compilations.append(c) or real_compiled(c))
     from_templates = statements()
+
+    assert (compilations, len(insert._templates)) == ([], 4)  # the second pass compiled nothing
 
     def comparable(statement: tuple) -> tuple:  # JSON values are adapter objects: by their value
         sql, params, returns_id = statement

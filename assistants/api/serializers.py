@@ -153,6 +153,22 @@ class StrictUUIDField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
+#: Field kinds whose instances hold only their settings (no fields, no per-request state).
+_SHALLOW_COPIED = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.UUIDField,
+    serializers.ChoiceField,
+    JSONObjectField,
+)
+
+
+def _shallow_copy_is_enough(field: serializers.Field) -> bool:
+    if isinstance(field, serializers.MultipleChoiceField) or not isinstance(field, _SHALLOW_COPIED):
+        return False
+    return not isinstance(field.default, dict | list | set)  # a mutable default stays per copy
+
+
 class InputSerializer(serializers.Serializer):
     # Refuses keys it does not declare, naming them (LangGraph's request schemas are closed too).
 
@@ -160,16 +176,13 @@ class InputSerializer(serializers.Serializer):
         """Each instance's own fields, copied from the declared ones.
 
         DRF deep-copies every declared field for every instance, re-running each field's
-        ``__init__`` (about two thirds of validating a small body). A field holds no state of a
-        request until it is bound, and binding sets attributes on the copy, so a shallow copy is
-        enough; a field holding other fields (``child``) is still deep-copied, since binding
-        reaches its child (as do nested serializers).
+        ``__init__`` (about two thirds of validating a small body). A scalar field holds no state
+        of a request until it is bound, and binding sets attributes on the copy, so a shallow copy
+        is enough for the kinds in :data:`_SHALLOW_COPIED` with an immutable default. Any other
+        field (one holding fields, like ``ListField``'s ``child``) is deep-copied as DRF does.
         """
-        nested = (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
         return {
-            name: copy.deepcopy(field)
-            if isinstance(field, nested) or hasattr(field, "child")
-            else copy.copy(field)
+            name: copy.copy(field) if _shallow_copy_is_enough(field) else copy.deepcopy(field)
             for name, field in self._declared_fields.items()
         }
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from assistants.api.serializers import AssistantCreateSerializer, AssistantSearchSerializer
+from rest_framework import serializers
+
+from assistants.api.fields import JSONObjectField
+from assistants.api.serializers import (
+    AssistantCreateSerializer,
+    AssistantSearchSerializer,
+    InputSerializer,
+)
 
 
 def test_each_instance_binds_its_own_fields_and_the_declared_ones_stay_unbound():
@@ -33,3 +40,26 @@ def test_errors_and_values_of_one_instance_do_not_reach_another():
     created = AssistantCreateSerializer(data={"graph_id": "writer", "name": "x" * 256})
     assert not created.is_valid() and list(created.errors) == ["name"]
     assert AssistantCreateSerializer(data={"graph_id": "writer"}).is_valid()
+
+
+def test_scalar_fields_are_copied_shallowly_and_the_rest_deeply():
+    declared = AssistantSearchSerializer._declared_fields
+    fields = AssistantSearchSerializer(data={}).fields
+
+    # A shallow copy shares the settings it was declared with (its validators list)...
+    assert fields["limit"].validators is declared["limit"].validators
+    assert fields["sort_order"].choices is declared["sort_order"].choices
+    # ...a field holding a field is rebuilt whole, as DRF does.
+    assert fields["select"].child is not declared["select"].child
+
+
+def test_a_field_with_a_mutable_default_gets_its_own_copy():
+    class WithDefault(InputSerializer):
+        options = JSONObjectField(required=False, default={})
+        tags = serializers.ListField(child=serializers.CharField(), required=False, default=[])
+
+    first, second = WithDefault(data={}), WithDefault(data={})
+
+    assert first.fields["options"].default is not second.fields["options"].default
+    assert first.fields["tags"].default is not second.fields["tags"].default
+    assert first.is_valid() and first.validated_data == {"options": {}, "tags": []}

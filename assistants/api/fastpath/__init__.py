@@ -17,11 +17,18 @@ It answers only the plain success (200, or 304 for a current ``If-None-Match``) 
 Everything else goes on to the API view unchanged, which then decides as it always did: no key, an
 unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a
 UUID, an unknown assistant or one whose graph is not served, an empty version list (the view tells
-a 404 from ``[]``), a database error; a body outside the plain subset (:func:`_search_body`, :func:`_versions_body`: only the
+a 404 from ``[]``), a database error; a body outside the plain subset (:mod:`.bodies`: only the
 common fields with values that plainly pass the view's checks, so no error message is written
-twice); and a request that a skipped layer might treat differently (:func:`_plain`: a query
-string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and bookkeeping keep
-one implementation, and ``tests/api/test_fast_reads.py`` compares both answers case by case.
+twice); and a request that a skipped layer might treat differently (``middleware._plain``: a
+query string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and
+bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get) and
+``tests/api/test_fast_lists.py`` (search, versions) compare both answers case by case.
+
+The SQL (:mod:`.statements`) restates three read rules of the selectors in plain SQL, because
+compiling the ORM's queries costs more than running them: which graphs are served
+(:meth:`~assistants.models.AssistantQuerySet.visible`), search's order (case-insensitive names and
+graph ids, the id as tie-break) and when the page tells the total. Those tests pin each to the
+view's answer.
 
 The statements run under the API's time limit (``STUDIO_QUERY_TIMEOUT_MS``), as the views' do. A
 statement stopped by it gets the views' 503 from here: passing it on would make the client wait

@@ -62,7 +62,7 @@ def _served_sql(graphs: int) -> str:
     return f"a.{_column(Assistant, 'graph_id')} IN ({', '.join(['%s'] * graphs)})"
 
 
-@functools.cache
+@functools.lru_cache(maxsize=512)  # one per shape of search (select, sort, filters)
 def search_sql(
     vendor: str, fields: tuple[str, ...], graphs: int, by_graph: bool, contains: str | None,
     sort_by: str, descending: bool,
