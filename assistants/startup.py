@@ -28,7 +28,9 @@ def reset() -> None:
         _done = False
 
 
-def ensure_default_assistants() -> None:
+def ensure_default_assistants(time_limit_ms: int = 0) -> None:
+    """Create the default assistants once per process; each statement stops after
+    ``time_limit_ms`` (0: no limit), as the request's own statements would."""
     global _done
     if _done or not settings.STUDIO_SYNC_DEFAULT_ASSISTANTS:
         return
@@ -36,11 +38,14 @@ def ensure_default_assistants() -> None:
         if _done:
             return
         from assistants.services import default_assistants_sync
+        from studio.middleware import statement_time_limit
 
         try:
-            created = default_assistants_sync()
+            with statement_time_limit(time_limit_ms):
+                created = default_assistants_sync()
         except DatabaseError:
-            # Not migrated yet, or the database is down: try again on the next request.
+            # Not migrated yet, the database down, or a table locked past the time limit: try
+            # again on the next request.
             logger.exception("Could not create the default assistants")
             return
         if created:
@@ -53,5 +58,9 @@ class DefaultAssistantsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        ensure_default_assistants()
+        from assistants.api.errors import is_api_path
+        from studio.middleware import query_timeout_ms
+
+        # Under the API's time limit on API paths, like the rest of the request.
+        ensure_default_assistants(query_timeout_ms() if is_api_path(request.path) else 0)
         return self.get_response(request)

@@ -192,7 +192,7 @@ def test_a_host_that_is_not_allowed_keeps_the_html_400_on_pages(client):
 def test_an_error_raised_before_the_api_view_is_a_json_500(keys, monkeypatch):
     from assistants import startup
 
-    def explode() -> None:
+    def explode(*args: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(startup, "ensure_default_assistants", explode)

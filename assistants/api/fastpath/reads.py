@@ -24,6 +24,7 @@ from assistants.api.serializers import (
 from assistants.models import ApiKey, Assistant, AssistantVersion, graph_is_served
 from assistants.startup import ensure_default_assistants
 from graphs.registry import get_registry
+from studio.middleware import query_timeout_ms
 
 #: The ``Allow`` headers DRF's views send for these paths.
 ALLOW_ASSISTANT = "GET, PATCH, DELETE, HEAD, OPTIONS"
@@ -99,7 +100,7 @@ def search(request: HttpRequest, body: Any, raw_key: str) -> HttpResponse | None
     asked = search_body(body)
     if asked is None:
         return None
-    ensure_default_assistants()  # as DefaultAssistantsMiddleware would (once per process)
+    ensure_default_assistants(query_timeout_ms())  # as DefaultAssistantsMiddleware would
     graphs = get_registry().graph_ids()
     if not graphs:
         return None
