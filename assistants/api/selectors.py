@@ -33,6 +33,8 @@ __all__ = [
     "jsonb_contains",
     "metadata_contains",
     "metadata_contains_sql",
+    "next_offset",
+    "total_from_page",
     "version_list",
 ]
 
@@ -192,10 +194,23 @@ def assistant_search(
     tie_break = F("assistant_id").desc() if descending else F("assistant_id").asc()
     ordered = queryset.order_by(primary, tie_break).values(*fields)
     rows = list(ordered[offset : offset + limit])
-    page_tells_total = len(rows) < limit and (rows or offset == 0)
-    total = offset + len(rows) if page_tells_total else queryset.count()
-    next_offset = offset + limit if offset + limit < total else None
-    return SearchPage(assistants=rows, total=total, next_offset=next_offset)
+    total = total_from_page(len(rows), limit, offset)
+    if total is None:
+        total = queryset.count()
+    return SearchPage(assistants=rows, total=total, next_offset=next_offset(total, limit, offset))
+
+
+def total_from_page(rows: int, limit: int, offset: int) -> int | None:
+    """The total a page of ``rows`` tells, or None when only a ``COUNT(*)`` can: a full page, or
+    an empty one past the start. (The count visits every match: the costly part of a search.)"""
+    if rows < limit and (rows or offset == 0):
+        return offset + rows
+    return None
+
+
+def next_offset(total: int, limit: int, offset: int) -> int | None:
+    """The next page's offset (``X-Pagination-Next``), or None on the last page."""
+    return offset + limit if offset + limit < total else None
 
 
 # -- versions ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from assistants.api.fastpath import reads
 from assistants.api.fastpath.statements import Stopped
 from assistants.api.parsers import parse_json
 from assistants.api.renderers import FastJSONRenderer
+from assistants.models import ApiKey
 
 _PREFIX = "/assistants/"
 _SEARCH = "/assistants/search"
@@ -104,21 +105,21 @@ class AssistantReadMiddleware:
         raw_key = request.META.get(API_KEY_HEADER)
         if raw_key and raw_key.strip() and settings.STUDIO_API_FAST_READS:
             try:
-                response = self._answer(request, raw_key)
+                response = self._answer(request, ApiKey.digest_for(raw_key.strip()))
             except Stopped:
                 response = _stopped(request)
             if response is not None:
                 return response
         return self.get_response(request)
 
-    def _answer(self, request: HttpRequest, raw_key: str) -> HttpResponse | None:
+    def _answer(self, request: HttpRequest, digest: str) -> HttpResponse | None:
         path = request.path_info
         if request.method == "GET":
             assistant_id = _assistant_id(path)
             if assistant_id is None or not _plain(request):
                 return None
             request.get_host()  # the Host check CommonMiddleware would make (a 400)
-            return reads.read(request, assistant_id, raw_key)
+            return reads.read(request, assistant_id, digest)
         if request.method != "POST":
             return None
         if path == _SEARCH:
@@ -136,5 +137,5 @@ class AssistantReadMiddleware:
         if body is None:
             return None
         if assistant_id is None:
-            return reads.search(request, body, raw_key)
-        return reads.versions(request, body, raw_key, assistant_id)
+            return reads.search(request, body, digest)
+        return reads.versions(request, body, digest, assistant_id)

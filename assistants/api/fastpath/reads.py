@@ -15,13 +15,14 @@ from assistants.api.auth import KEY_COLUMNS, touch_due
 from assistants.api.fastpath import statements
 from assistants.api.fastpath.bodies import search_body, versions_body
 from assistants.api.renderers import FastJSONRenderer
+from assistants.api.selectors import next_offset, total_from_page
 from assistants.api.serializers import (
     ASSISTANT_FIELDS,
     VERSION_FIELDS,
     assistant_data,
     version_data,
 )
-from assistants.models import ApiKey, Assistant, AssistantVersion, graph_is_served
+from assistants.models import Assistant, AssistantVersion, graph_is_served
 from assistants.startup import ensure_default_assistants
 from graphs.registry import get_registry
 from studio.middleware import query_timeout_ms
@@ -66,20 +67,17 @@ def _from_cache(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
 
 def _from_database(digest: str, assistant_id: uuid.UUID) -> Rendered | None:
     statement = statements.get_sql(connection.vendor)
-    rows = statements.run(statement, [statements.pk_value(assistant_id), digest], many=False)
-    if rows is None or not statements.key_usable(rows) or rows[0][statements.ROW_REST] is None:
+    rows = statements.rows_for_key(statement, [statements.pk_value(assistant_id), digest])
+    if not rows:
         return None  # unknown or revoked key, unknown assistant: the view's errors
-    return api_cache.render_assistant(
-        statements.decode(Assistant, ASSISTANT_FIELDS, rows[0][statements.ROW_REST :])
-    )
+    return api_cache.render_assistant(statements.decode(Assistant, ASSISTANT_FIELDS, rows[0]))
 
 
-def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpResponse | None:
+def read(request: HttpRequest, assistant_id: uuid.UUID, digest: str) -> HttpResponse | None:
     """The view's answer to a plain successful read, or None when the view must decide.
 
     None also when the key's ``last_used_at`` is due to be written: the view records it.
     """
-    digest = ApiKey.digest_for(raw_key.strip())
     if api_cache.backend() is not None:
         rendered = _from_cache(digest, assistant_id)  # on a miss the view reads and fills it
     else:
@@ -95,7 +93,7 @@ def read(request: HttpRequest, assistant_id: uuid.UUID, raw_key: str) -> HttpRes
 # -- POST /assistants/search ---------------------------------------------------------------------
 
 
-def search(request: HttpRequest, body: Any, raw_key: str) -> HttpResponse | None:
+def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
     """The view's answer to a plain search, or None when the view must decide."""
     asked = search_body(body)
     if asked is None:
@@ -115,30 +113,23 @@ def search(request: HttpRequest, body: Any, raw_key: str) -> HttpResponse | None
     if metadata is not None:
         filters.append(json.dumps(metadata))
     limit, offset = asked["limit"], asked["offset"]
-    digest = ApiKey.digest_for(raw_key.strip())
-    rows = statements.run(page_sql, [*filters, limit, offset, digest])
-    if not statements.key_usable(rows):
+    rows = statements.rows_for_key(page_sql, [*filters, limit, offset, digest])
+    if rows is None:
         return None
-    assert rows is not None
-    page = [
-        statements.decode(Assistant, fields, row[statements.ROW_REST :])
-        for row in rows
-        if row[-1] is not None
-    ]
-    # As the selector: the page tells the total unless it is full (or empty past the start).
-    if len(page) < limit and (page or offset == 0):
-        total = offset + len(page)
-    else:
-        counted = statements.run(count_sql, filters, many=False)
+    total = total_from_page(len(rows), limit, offset)
+    if total is None:
+        counted = statements.run(count_sql, filters)
         if not counted:
             return None
         total = counted[0][0]
-    select = asked["select"]
-    body_bytes = FastJSONRenderer().render([assistant_data(row, select) for row in page])
-    response = HttpResponse(body_bytes, content_type="application/json")
+    page = [
+        assistant_data(statements.decode(Assistant, fields, row), asked["select"]) for row in rows
+    ]
+    response = HttpResponse(FastJSONRenderer().render(page), content_type="application/json")
     response["X-Pagination-Total"] = str(total)
-    if offset + limit < total:
-        response["X-Pagination-Next"] = str(offset + limit)
+    following = next_offset(total, limit, offset)
+    if following is not None:
+        response["X-Pagination-Next"] = str(following)
     return finish(response, ALLOW_POST)
 
 
@@ -146,7 +137,7 @@ def search(request: HttpRequest, body: Any, raw_key: str) -> HttpResponse | None
 
 
 def versions(
-    request: HttpRequest, body: Any, raw_key: str, assistant_id: uuid.UUID
+    request: HttpRequest, body: Any, digest: str, assistant_id: uuid.UUID
 ) -> HttpResponse | None:
     """The view's answer to a plain version list with versions in it, or None."""
     asked = versions_body(body)
@@ -162,19 +153,8 @@ def versions(
     params: list[Any] = [statements.pk_value(assistant_id), *graphs]
     if metadata is not None:
         params.append(json.dumps(metadata))
-    rows = statements.run(
-        statement, [*params, asked["limit"], asked["offset"], ApiKey.digest_for(raw_key.strip())]
-    )
-    if not statements.key_usable(rows):
-        return None
-    assert rows is not None
-    page = [
-        version_data(
-            statements.decode(AssistantVersion, VERSION_FIELDS, row[statements.ROW_REST :])
-        )
-        for row in rows
-        if row[-1] is not None
-    ]
-    if not page:
+    rows = statements.rows_for_key(statement, [*params, asked["limit"], asked["offset"], digest])
+    if not rows:
         return None  # the view tells an unknown assistant (404) from an empty list
+    page = [version_data(statements.decode(AssistantVersion, VERSION_FIELDS, row)) for row in rows]
     return finish(api_cache.list_response(request, page), ALLOW_POST)

@@ -46,14 +46,15 @@ def _key_join(inner: str) -> str:
 
 
 #: Positions in a row of these statements: the key's two columns, then the rest.
-_ROW_REVOKED_AT, _ROW_LAST_USED_AT, ROW_REST = 0, 1, 2
+_ROW_REVOKED_AT, _ROW_LAST_USED_AT, _ROW_REST = 0, 1, 2
 
 
 @functools.cache
 def get_sql(vendor: str) -> str:
     """The key's state and the assistant (by primary key), in one round trip."""
     columns = ", ".join(f"a.{_column(Assistant, name)}" for name in ASSISTANT_FIELDS)
-    inner = f"SELECT {columns} FROM {_table(Assistant)} a WHERE a.{_column(Assistant, 'pk')} = %s"
+    pk = f"a.{_column(Assistant, 'pk')}"
+    inner = f"SELECT {columns}, {pk} AS studio_pk FROM {_table(Assistant)} a WHERE {pk} = %s"
     return _key_join(inner)
 
 
@@ -127,7 +128,7 @@ class Stopped(Exception):
     (which would wait out the limit a second time)."""
 
 
-def run(sql: str, params: Sequence[Any], *, many: bool = True) -> list[tuple[Any, ...]] | None:
+def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
     """The rows of one statement under the API's time limit, or None on a database error.
 
     Raises :class:`Stopped` for a statement past the time limit.
@@ -135,18 +136,26 @@ def run(sql: str, params: Sequence[Any], *, many: bool = True) -> list[tuple[Any
     try:
         with statement_time_limit(query_timeout_ms()), connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall() if many else cursor.fetchmany(1)
+            return cursor.fetchall()
     except DatabaseError as exc:
         if is_query_timeout(exc):
             raise Stopped from exc
         return None  # the view meets it again and answers as it does
 
 
-def key_usable(rows: list[tuple[Any, ...]] | None) -> bool:
-    """A known key, not revoked, whose use needs no recording (the view records it)."""
+def rows_for_key(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """The rows of a statement made by :func:`_key_join`, without the key's columns.
+
+    None when the view must answer: a database error, an unknown or revoked key, or a key whose
+    use is due to be recorded. Each statement's last column is never NULL in a real row, so the
+    row of NULLs of an empty result is dropped.
+    """
+    rows = run(sql, params)
     if not rows or rows[0][_ROW_REVOKED_AT] is not None:
-        return False
-    return not touch_due(None, parse_db_datetime(rows[0][_ROW_LAST_USED_AT]), from_cache=False)
+        return None
+    if touch_due(None, parse_db_datetime(rows[0][_ROW_LAST_USED_AT]), from_cache=False):
+        return None
+    return [row[_ROW_REST:] for row in rows if row[-1] is not None]
 
 
 def pk_value(value: uuid.UUID) -> Any:
