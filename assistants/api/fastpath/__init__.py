@@ -24,11 +24,11 @@ query string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permiss
 bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get) and
 ``tests/api/test_fast_lists.py`` (search, versions) compare both answers case by case.
 
-The SQL (:mod:`.statements`) restates three read rules of the selectors in plain SQL, because
+The SQL (:mod:`.statements`) restates two read rules of the selectors in plain SQL, because
 compiling the ORM's queries costs more than running them: which graphs are served
-(:meth:`~assistants.models.AssistantQuerySet.visible`), search's order (case-insensitive names and
-graph ids, the id as tie-break) and when the page tells the total. Those tests pin each to the
-view's answer.
+(:meth:`~assistants.models.AssistantQuerySet.visible`) and search's order (case-insensitive names
+and graph ids, the id as tie-break). Those tests pin both to the view's answer. When the page
+tells the total, and the next offset, come from the selectors' own functions.
 
 The statements run under the API's time limit (``STUDIO_QUERY_TIMEOUT_MS``), as the views' do. A
 statement stopped by it gets the views' 503 from here: passing it on would make the client wait
