@@ -30,13 +30,16 @@ from tests.factories import PASSWORD, Keys
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts as a freshly started process would: registry and start-up sync reset."""
     from assistants import startup
+    from assistants.api import counts
     from graphs.registry import reset_registry
 
     reset_registry()
     startup.reset()
+    counts.clear()
     yield
     reset_registry()
     startup.reset()
+    counts.clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

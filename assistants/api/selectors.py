@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.functions import Lower
 
+from assistants.api import counts
 from assistants.api.serializers import ASSISTANT_FIELDS, VERSION_FIELDS
 from assistants.models import Assistant, AssistantVersion
 from assistants.selectors import assistant_get
@@ -157,7 +158,13 @@ def _filtered(
 def assistant_count(
     *, graph_id: str | None = None, metadata: dict[str, Any] | None = None, name: str | None = None
 ) -> int:
-    return _filtered(graph_id=graph_id, metadata=metadata, name=name).count()
+    return _count(_filtered(graph_id=graph_id, metadata=metadata, name=name))
+
+
+def _count(queryset: QuerySet[Assistant]) -> int:
+    """``queryset.count()``, kept while no assistant changes (:mod:`assistants.api.counts`)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return counts.count(f"SELECT COUNT(*) FROM ({sql}) matches", params)
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,8 @@ def assistant_search(
 
     The page is read first; the ``COUNT(*)`` (the costly part on a large table: every match is
     visited) only runs when the page is full or empty past the start, since otherwise the page
-    itself tells the total. Two queries at most.
+    itself tells the total; the count is kept until an assistant changes. Three queries at most
+    (the page, the tally of changes, the count), two when the count is kept.
     """
     queryset = _filtered(graph_id=graph_id, metadata=metadata, name=name)
     field = sort_by or "created_at"
@@ -196,7 +204,7 @@ def assistant_search(
     rows = list(ordered[offset : offset + limit])
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        total = queryset.count()
+        total = _count(queryset)
     return SearchPage(assistants=rows, total=total, next_offset=next_offset(total, limit, offset))
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from assistants.api import cache as api_cache
+from assistants.api import counts
 from assistants.api.auth import KEY_COLUMNS, touch_due
 from assistants.api.fastpath import statements
 from assistants.api.fastpath.bodies import search_body, versions_body
@@ -104,10 +105,13 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
         return None
     metadata, graph_id = asked["metadata"], asked["graph_id"]
     fields: tuple[str, ...] = asked["fields"]
+    tally = statements.guarded(lambda: counts.enabled(statements.query))
+    if tally is None:
+        return None
     page_sql, count_sql = statements.search_sql(
         connection.vendor, fields, len(graphs), graph_id is not None,
         statements.contains(Assistant, "a", metadata),
-        asked["sort_by"], asked["descending"],
+        asked["sort_by"], asked["descending"], tally,
     )  # fmt: skip
     filters = [*graphs, *([graph_id] if graph_id is not None else [])]
     if metadata is not None:
@@ -118,10 +122,12 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
         return None
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        counted = statements.run(count_sql, filters)
-        if not counted:
+        known = rows[0][len(fields)] if rows and tally else None  # the page's tally
+        total = statements.guarded(
+            lambda: counts.count(count_sql, filters, tally=known, execute=statements.query)
+        )
+        if total is None:
             return None
-        total = counted[0][0]
     page = [
         assistant_data(statements.decode(Assistant, fields, row), asked["select"]) for row in rows
     ]

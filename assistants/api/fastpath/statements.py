@@ -8,16 +8,19 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, connection
 from django.db.models import Model
 
 from assistants.api.auth import parse_db_datetime, touch_due
+from assistants.api.counts import TALLY_SQL
 from assistants.api.selectors import metadata_contains_sql
 from assistants.api.serializers import ASSISTANT_FIELDS, VERSION_FIELDS
 from assistants.models import ApiKey, Assistant, AssistantVersion
 from studio.middleware import is_query_timeout, query_timeout_ms, statement_time_limit
+
+T = TypeVar("T")
 
 
 def _q(name: str) -> str:
@@ -66,12 +69,13 @@ def _served_sql(graphs: int) -> str:
 @functools.lru_cache(maxsize=512)  # one per shape of search (select, sort, filters)
 def search_sql(
     vendor: str, fields: tuple[str, ...], graphs: int, by_graph: bool, contains: str | None,
-    sort_by: str, descending: bool,
+    sort_by: str, descending: bool, tally: bool,
 ) -> tuple[str, str]:  # fmt: skip
     """The page joined with the key, and the count of every match (the selector's query).
 
     Parameters: [served graph ids..., graph id?, metadata filter?] then for the page ``limit``,
-    ``offset`` and the key's digest.
+    ``offset`` and the key's digest. With ``tally``, each row of the page has the tally of
+    changes (:mod:`~assistants.api.counts`) after the ``fields``.
     """
     where = [_served_sql(graphs)]
     if by_graph:
@@ -86,6 +90,8 @@ def search_sql(
     columns = ", ".join(f"a.{_column(Assistant, name)}" for name in fields)
     table = _table(Assistant)
     pk = f"a.{_column(Assistant, 'pk')}"
+    if tally:
+        columns = f"{columns}, {TALLY_SQL} AS studio_tally"
     inner = (
         f"SELECT {columns}, {key} AS studio_sort, {pk} AS studio_pk FROM {table} a "
         f"WHERE {condition} ORDER BY {key} {direction}, {pk} {direction} LIMIT %s OFFSET %s"
@@ -128,19 +134,29 @@ class Stopped(Exception):
     (which would wait out the limit a second time)."""
 
 
-def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
-    """The rows of one statement under the API's time limit, or None on a database error.
+def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one statement under the API's time limit."""
+    with statement_time_limit(query_timeout_ms()), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def guarded(call: Callable[[], T]) -> T | None:
+    """``call()``, or None on a database error (the view meets it again and answers as it does).
 
     Raises :class:`Stopped` for a statement past the time limit.
     """
     try:
-        with statement_time_limit(query_timeout_ms()), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return call()
     except DatabaseError as exc:
         if is_query_timeout(exc):
             raise Stopped from exc
-        return None  # the view meets it again and answers as it does
+        return None
+
+
+def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """The rows of one statement under the API's time limit, or None on a database error."""
+    return guarded(lambda: query(sql, params))
 
 
 def rows_for_key(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:

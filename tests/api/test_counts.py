@@ -1,0 +1,205 @@
+"""Search totals are kept per tally of changes: exact after every write, counted once otherwise.
+
+These tests run as the server does, outside a test transaction (counts are not kept inside one).
+The multi-process version, several gunicorn workers, is tests/reliability/test_count_consistency.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from assistants.api import counts
+from assistants.api.selectors import assistant_count
+from assistants.models import Assistant
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # as served: autocommit
+    pytest.mark.usefixtures("no_default_assistants"),
+]
+
+TEAM = {"team": "counted"}
+migration = importlib.import_module("assistants.migrations.0006_assistant_change_tally")
+
+
+def _tally() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counts.TALLY_SQL}")
+        return int(cursor.fetchone()[0])
+
+
+def _counted(queries: CaptureQueriesContext) -> bool:
+    """Whether a ``COUNT(*)`` of assistants ran (not the tally's own count of its rows)."""
+    return any(
+        "COUNT(*)" in q["sql"] and "assistants_assistant" in q["sql"]
+        for q in queries.captured_queries
+    )
+
+
+@pytest.fixture(params=[True, False], ids=["fast-path", "view"])
+def total(request, api, settings):
+    """``total(**filters)``: the API's ``X-Pagination-Total`` for a one-row page, and whether a
+    ``COUNT(*)`` ran to answer it."""
+    settings.STUDIO_API_FAST_READS = request.param
+    api.post("/assistants/count", {})  # records the key's use now, so searches take the fast path
+
+    def search(**body) -> tuple[int, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post("/assistants/search", {"limit": 1, **body})
+        assert response.status_code == 200, response.content
+        return int(response["X-Pagination-Total"]), _counted(queries)
+
+    return search
+
+
+def test_a_total_is_counted_once_then_kept(total, make_assistant):
+    for _ in range(3):
+        make_assistant(metadata=TEAM)
+    make_assistant(metadata={"team": "other"})
+
+    assert total(metadata=TEAM) == (3, True)
+    assert total(metadata=TEAM) == (3, False)
+    assert total(metadata={"team": "other"}) == (1, True)
+    assert total(metadata={"team": "none"}) == (0, False)  # an empty first page tells its total
+    assert total() == (4, True)
+    assert total() == (4, False)
+
+
+def test_a_total_follows_every_change_made_through_the_api(total, api):
+    created = [
+        api.post("/assistants", {"graph_id": "tiny", "metadata": TEAM}).json()["assistant_id"]
+        for _ in range(3)
+    ]
+    assert total(metadata=TEAM) == (3, True)
+
+    api.post("/assistants", {"graph_id": "factory", "metadata": TEAM})
+    assert total(metadata=TEAM) == (4, True)
+    assert total(metadata=TEAM, graph_id="factory") == (1, True)
+
+    api.patch(f"/assistants/{created[0]}", {"metadata": {"team": "moved"}})
+    assert total(metadata=TEAM) == (3, True)
+
+    api.patch(f"/assistants/{created[1]}", {"config": {"tags": ["x"]}})  # not a filtered column
+    assert total(metadata=TEAM) == (3, False)
+
+    api.patch(f"/assistants/{created[1]}", {"name": "renamed"})
+    assert total(metadata=TEAM) == (3, True)
+
+    api.delete(f"/assistants/{created[2]}")
+    assert total(metadata=TEAM) == (2, True)
+
+
+def test_a_total_follows_changes_made_outside_the_api(total, make_assistant):
+    """The tally is kept by triggers: raw SQL, bulk updates and deletes count as changes."""
+    ids = [make_assistant(metadata=TEAM).pk for _ in range(4)]
+    assert total(metadata=TEAM) == (4, True)
+
+    Assistant.objects.filter(pk=ids[0]).update(metadata={"team": "bulk"})
+    assert total(metadata=TEAM) == (3, True)
+
+    Assistant.objects.filter(pk=ids[1]).delete()
+    assert total(metadata=TEAM) == (2, True)
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE assistants_assistant SET graph_id = 'gone' WHERE graph_id = 'tiny'")
+    assert total(metadata=TEAM) == (0, False)  # the page is empty: it tells the total
+    assert total() == (0, False)
+
+
+def test_the_tally_moves_with_committed_changes_of_filtered_columns_only(make_assistant):
+    assistant = make_assistant(metadata=TEAM)
+    start = _tally()
+
+    Assistant.objects.filter(pk=assistant.pk).update(description="not searched on")
+    assert _tally() == start
+
+    Assistant.objects.filter(pk=assistant.pk).update(metadata={"team": "x"})
+    assert _tally() == start + 1
+
+    with transaction.atomic():
+        Assistant.objects.filter(pk=assistant.pk).update(name="in a transaction")
+        transaction.set_rollback(True)
+    assert _tally() == start + 1
+
+
+def test_counts_are_not_kept_inside_a_transaction(make_assistant):
+    """A transaction's own uncommitted rows would be kept under a tally its rollback gives back;
+    the next committed change would then meet that tally and the wrong count."""
+    ids = [make_assistant(metadata=TEAM).pk for _ in range(3)]
+    assert assistant_count(metadata=TEAM) == 3
+
+    with transaction.atomic():
+        make_assistant(metadata=TEAM)
+        assert assistant_count(metadata=TEAM) == 4
+        transaction.set_rollback(True)
+    Assistant.objects.filter(pk=ids[0]).delete()  # the same session: its tally row moves again
+
+    assert assistant_count(metadata=TEAM) == 2
+
+
+def test_without_the_triggers_every_total_is_counted(total, make_assistant):
+    """A migration that rebuilds the table on SQLite drops its triggers: then nothing is kept."""
+    trigger = {"postgresql": "studio_assistant_changed", "sqlite": "studio_assistant_updated"}
+    name = trigger[connection.vendor]
+    make_assistant(metadata=TEAM)
+    make_assistant(metadata=TEAM)
+    with connection.cursor() as cursor:
+        on_table = " ON assistants_assistant" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER {name}{on_table}")
+    counts.clear()
+    try:
+        assert total(metadata=TEAM) == (2, True)
+        Assistant.objects.filter(metadata__isnull=False).update(metadata={"team": "gone"})
+        assert total(metadata=TEAM) == (0, False)
+        assert total() == (2, True)
+        assert total() == (2, True)
+    finally:
+        statements = {"postgresql": migration.POSTGRESQL, "sqlite": migration.SQLITE}
+        with connection.cursor() as cursor:
+            for statement in statements[connection.vendor]:
+                if "CREATE TRIGGER" in statement and name in statement:
+                    cursor.execute(statement)
+        counts.clear()
+    assert counts.enabled()
+
+
+def test_counts_kept_are_bounded(monkeypatch, make_assistant):
+    monkeypatch.setattr(counts, "MAX_COUNTS", 2)
+    for team in ("a", "b", "c"):
+        make_assistant(metadata={"team": team})
+        make_assistant(metadata={"team": team})
+    for team in ("a", "b", "c"):
+        assert assistant_count(metadata={"team": team}) == 2
+
+    with CaptureQueriesContext(connection) as queries:
+        assert assistant_count(metadata={"team": "c"}) == 2
+    assert not _counted(queries)
+    with CaptureQueriesContext(connection) as queries:
+        assert assistant_count(metadata={"team": "a"}) == 2  # the oldest: dropped
+    assert _counted(queries)
+
+
+def test_rows_of_ended_sessions_are_folded_into_one(monkeypatch, make_assistant):
+    if connection.vendor != "postgresql":
+        pytest.skip("one row per PostgreSQL session; SQLite has one row")
+    make_assistant(metadata=TEAM)
+    ended = [2_000_000_000 + n for n in range(5)]  # no live backend has these process ids
+    with connection.cursor() as cursor:
+        for pid in ended:
+            cursor.execute(f"INSERT INTO {counts.TALLY_TABLE} VALUES (%s, 7)", [pid])
+    before = _tally()
+    monkeypatch.setattr(counts, "FOLD_ABOVE", 3)
+
+    assert assistant_count(metadata=TEAM) == 1  # a count with more rows than that folds them
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT backend FROM {counts.TALLY_TABLE} WHERE backend >= 2000000000")
+        assert cursor.fetchall() == []
+        cursor.execute(f"SELECT COUNT(*) FROM {counts.TALLY_TABLE} WHERE backend = %s", [
+            connection.connection.info.backend_pid
+        ])  # fmt: skip
+        assert cursor.fetchone()[0] == 1  # a live session keeps its row
+    assert _tally() == before

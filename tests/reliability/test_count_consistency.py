@@ -1,0 +1,123 @@
+"""Search totals kept by each worker (assistants/api/counts.py) are never older than a write.
+
+gunicorn runs several worker processes, no shared cache. Writes and searches go over separate
+connections (so, most of the time, to different workers). Every search that starts after a write's
+response must count that write, although each worker keeps the totals it has counted.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from django.db import connection
+
+from assistants import services
+from assistants.actors import Actor
+from tests.reliability.conftest import _database_url, running_gunicorn
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow_server]
+
+WORKERS = 3
+
+
+@pytest.fixture
+def server(transactional_db) -> Iterator[str]:
+    if connection.vendor != "postgresql":
+        pytest.skip("the multi-process server tests need PostgreSQL")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REDIS")},
+        "DJANGO_SETTINGS_MODULE": "studio.test_settings",
+        "DATABASE_URL": _database_url(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    try:
+        with running_gunicorn(env, workers=WORKERS) as url:
+            yield url
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def clients(server, transactional_db) -> Iterator[list[httpx.Client]]:
+    _, key = services.api_key_create(actor=Actor.system_actor(), name="counts")
+    made = [
+        httpx.Client(base_url=server, headers={"X-Api-Key": key}, timeout=30)
+        for _ in range(1 + 2 * WORKERS)
+    ]
+    yield made
+    for client in made:
+        client.close()
+
+
+def _total(client: httpx.Client, **filters: object) -> int:
+    response = client.post("/assistants/search", json={"limit": 1, **filters})
+    assert response.status_code == 200, response.text
+    return int(response.headers["X-Pagination-Total"])
+
+
+def test_every_search_after_a_write_counts_it_on_every_worker(clients):
+    writer, *readers = clients
+    team = {"team": "probe"}
+    made: list[str] = []
+    expected = 0
+    for step in range(24):
+        for reader in readers:  # every worker keeps the current total
+            assert _total(reader, metadata=team) == expected
+            assert _total(reader, metadata=team) == expected
+        if step % 6 == 2:  # move one away, by a new published version
+            moved = made.pop()
+            response = writer.patch(f"/assistants/{moved}", json={"metadata": {"team": "x"}})
+            expected -= 1
+        elif step % 6 == 5:  # remove one
+            response = writer.delete(f"/assistants/{made.pop()}")
+            expected -= 1
+        else:
+            response = writer.post("/assistants", json={"graph_id": "writer", "metadata": team})
+            made.append(response.json()["assistant_id"])
+            expected += 1
+        assert response.status_code in (200, 204), response.text
+        for reader in readers:
+            assert _total(reader, metadata=team) == expected, f"step {step}"
+    assert expected == 8
+
+
+def test_concurrent_searches_never_count_fewer_than_the_finished_creates(clients):
+    writer, *readers = clients
+    team = {"team": "race"}
+    finished: list[float] = []  # when each create's response arrived
+    seen: list[tuple[float, int]] = []  # (when the search started, the total it gave)
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def search(client: httpx.Client) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            total = _total(client, metadata=team)
+            with lock:
+                seen.append((started, total))
+
+    threads = [threading.Thread(target=search, args=(c,)) for c in readers]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(30):
+            response = writer.post("/assistants", json={"graph_id": "writer", "metadata": team})
+            assert response.status_code == 200
+            with lock:
+                finished.append(time.monotonic())
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert len(seen) > 60
+    for started, total in seen:
+        done = sum(1 for when in finished if when < started)
+        assert done <= total <= 30, f"a search started after {done} creates counted {total}"
+    assert _total(readers[0], metadata=team) == 30
