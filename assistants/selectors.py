@@ -7,17 +7,16 @@ author come from a join on the newest version, never from one query per row."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
+from assistants import counts
 from assistants.models import (
     Assistant,
     AssistantQuerySet,
@@ -44,11 +43,6 @@ STATUS_CHOICES = [
 ]
 
 
-#: A list count above this is kept for COUNT_CACHE_SECONDS (in the process's cache), so that a
-#: page of a very long list does not count 100,000 rows each time; smaller counts stay exact.
-COUNT_EXACT_UP_TO = 10_000
-COUNT_CACHE_SECONDS = 30
-
 #: Below this many matching assistants, the list page joins their newest versions and sorts them
 #: (cost grows with the matches); at or above it, it walks the newest versions in time order
 #: (index ``assistant_version_created``) until the page is full (cost grows with the page).
@@ -60,11 +54,10 @@ class AssistantListQuerySet(AssistantQuerySet):
 
     ``count()`` counts the filtered assistants without the join (each assistant has exactly one
     newest version, ``unique_assistant_version``): it reads the assistants table (or one of its
-    indexes) only. A count above
-    :data:`COUNT_EXACT_UP_TO` is reused for :data:`COUNT_CACHE_SECONDS` (it may then be that
-    many seconds old). The number also picks how the page's rows are read (see
-    :data:`FILTER_FIRST_BELOW`): the paginator always counts before it slices, so a page costs
-    two queries (one when the count comes from the cache).
+    indexes) only, and is kept until an assistant changes (:mod:`assistants.counts`: exact,
+    so a very long list does not count 100,000 rows on every view). The number also picks how the
+    page's rows are read (see :data:`FILTER_FIRST_BELOW`): the paginator always counts before it
+    slices.
     """
 
     # Set on the queryset the selector returns (not carried over to its clones, which count
@@ -75,18 +68,8 @@ class AssistantListQuerySet(AssistantQuerySet):
     def count(self) -> int:
         if self._result_cache is not None or self._matches is None:
             return super().count()
-        sql, params = self._matches.query.sql_with_params()
-        key = (
-            "assistant-list-count:"
-            + hashlib.sha256(repr((self.db, sql, params)).encode()).hexdigest()
-        )
-        count = cache.get(key)
-        if count is None:
-            count = self._matches.count()
-            if count > COUNT_EXACT_UP_TO:
-                cache.set(key, count, COUNT_CACHE_SECONDS)
-        self._known_count = count
-        return count
+        self._known_count = counts.queryset_count(self._matches)
+        return self._known_count
 
     def __getitem__(self, k: Any) -> Any:
         if self._known_count is not None and self._result_cache is None:

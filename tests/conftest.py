@@ -29,8 +29,7 @@ from tests.factories import PASSWORD, Keys
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts as a freshly started process would: registry and start-up sync reset."""
-    from assistants import startup
-    from assistants.api import counts
+    from assistants import counts, startup
     from graphs.registry import reset_registry
 
     reset_registry()

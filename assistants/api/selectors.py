@@ -19,7 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.functions import Lower
 
-from assistants.api import counts
+from assistants import counts
 from assistants.api.serializers import ASSISTANT_FIELDS, VERSION_FIELDS
 from assistants.models import Assistant, AssistantVersion
 from assistants.selectors import assistant_get
@@ -158,13 +158,7 @@ def _filtered(
 def assistant_count(
     *, graph_id: str | None = None, metadata: dict[str, Any] | None = None, name: str | None = None
 ) -> int:
-    return _count(_filtered(graph_id=graph_id, metadata=metadata, name=name))
-
-
-def _count(queryset: QuerySet[Assistant]) -> int:
-    """``queryset.count()``, kept while no assistant changes (:mod:`assistants.api.counts`)."""
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return counts.count(f"SELECT COUNT(*) FROM ({sql}) matches", params)
+    return counts.queryset_count(_filtered(graph_id=graph_id, metadata=metadata, name=name))
 
 
 @dataclass(frozen=True)
@@ -204,7 +198,7 @@ def assistant_search(
     rows = list(ordered[offset : offset + limit])
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        total = _count(queryset)
+        total = counts.queryset_count(queryset)
     return SearchPage(assistants=rows, total=total, next_offset=next_offset(total, limit, offset))
 
 

@@ -3,10 +3,11 @@
 ``studio_assistant_changes`` holds one row per database session that has changed assistants
 (PostgreSQL: its backend process id; SQLite, one writer at a time: row 0). Triggers add one to
 the writer's row in the writer's own transaction whenever rows are inserted or deleted, the table
-is truncated, or a column a search filters on (``graph_id``, ``metadata``, ``name``) is updated.
+is truncated, or a column a list or search filters on is updated (``graph_id``, ``metadata``,
+``name``; ``version`` and ``latest_version_number``, which tell published from draft).
 
 The sum of the column therefore grows with every committed change and never otherwise, so two
-reads that see the same sum see the same assistants: :mod:`assistants.api.counts` keeps counts
+reads that see the same sum see the same assistants: :mod:`assistants.counts` keeps counts
 under it. A row per session (not one shared row) means writers never wait for each other.
 
 Plain SQL, not a model: ``flush`` must not empty it (the sum would start again and meet old keys).
@@ -16,7 +17,7 @@ from django.db import migrations
 
 TALLY = "studio_assistant_changes"
 TABLE = "assistants_assistant"
-FILTERED_COLUMNS = "graph_id, metadata, name"
+FILTERED_COLUMNS = "graph_id, metadata, name, version, latest_version_number"
 
 POSTGRESQL = [
     f"CREATE TABLE IF NOT EXISTS {TALLY} (backend integer PRIMARY KEY, changes bigint NOT NULL)",

@@ -4,7 +4,6 @@ except for :func:`insert_assistant`, which is atomic by itself."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -50,24 +49,6 @@ def copy_to_assistant(assistant: Assistant, version: AssistantVersion) -> None:
     assistant.updated_at = timezone.now()
 
 
-#: The columns searches filter on. Written only when they change: the tally of changes behind
-#: the kept search counts (migration 0006, :mod:`assistants.api.counts`) then moves only when a
-#: search could count differently.
-SEARCHED_COLUMNS = ("graph_id", "name", "metadata")
-#: What publishing writes to the assistant row: every column but the key.
-_UPDATED = tuple(field.name for field in Assistant._meta.concrete_fields if not field.primary_key)
-
-
-def _unchanged_searched_columns(assistant: Assistant, version: AssistantVersion) -> set[str]:
-    # Compared as JSON text: in Python True == 1 and 1 == 1.0, which the stored values tell apart.
-    return {
-        name
-        for name in SEARCHED_COLUMNS
-        if json.dumps(getattr(assistant, name), default=repr)
-        == json.dumps(getattr(version, name), default=repr)
-    }
-
-
 def publish_version(
     *,
     assistant: Assistant,
@@ -87,7 +68,6 @@ def publish_version(
 
     gate_check(assistant=assistant, version=version.version)
     from_version = assistant.version if assistant.published_version_id else None
-    unchanged = _unchanged_searched_columns(assistant, version)
     copy_to_assistant(assistant, version)
     publication = Publication(
         assistant=assistant,
@@ -105,8 +85,7 @@ def publish_version(
     )
     unsaved: list[AssistantVersion] = [version] if version.pk is None else []
     insert_rows([*unsaved, publication, *audit_first, published])
-    # Now that the version has its id.
-    assistant.save(update_fields=[name for name in _UPDATED if name not in unchanged])
+    assistant.save()  # now that the version has its id
 
 
 def new_version(

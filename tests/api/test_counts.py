@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from assistants.api import counts
+from assistants import counts
 from assistants.api.selectors import assistant_count
 from assistants.models import Assistant
 
@@ -82,11 +82,9 @@ def test_a_total_follows_every_change_made_through_the_api(total, api):
     api.patch(f"/assistants/{created[0]}", {"metadata": {"team": "moved"}})
     assert total(metadata=TEAM) == (3, True)
 
-    api.patch(f"/assistants/{created[1]}", {"config": {"tags": ["x"]}})  # not a filtered column
-    assert total(metadata=TEAM) == (3, False)
-
-    api.patch(f"/assistants/{created[1]}", {"name": "renamed"})
+    api.patch(f"/assistants/{created[1]}", {"config": {"tags": ["x"]}})  # a new version
     assert total(metadata=TEAM) == (3, True)
+    assert total(metadata=TEAM) == (3, False)
 
     api.delete(f"/assistants/{created[2]}")
     assert total(metadata=TEAM) == (2, True)
@@ -109,18 +107,30 @@ def test_a_total_follows_changes_made_outside_the_api(total, make_assistant):
     assert total() == (0, False)
 
 
-def test_the_tally_moves_with_committed_changes_of_filtered_columns_only(make_assistant):
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"metadata": {"team": "x"}},
+        {"name": "renamed"},
+        {"graph_id": "factory"},
+        {"version": 7},
+        {"latest_version_number": 7},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_the_tally_moves_with_each_committed_change_of_a_filtered_column(make_assistant, change):
+    """The columns the lists and searches filter on (status: ``version``, ``latest_version``)."""
     assistant = make_assistant(metadata=TEAM)
     start = _tally()
 
-    Assistant.objects.filter(pk=assistant.pk).update(description="not searched on")
+    Assistant.objects.filter(pk=assistant.pk).update(description="not filtered on", config={})
     assert _tally() == start
 
-    Assistant.objects.filter(pk=assistant.pk).update(metadata={"team": "x"})
+    Assistant.objects.filter(pk=assistant.pk).update(**change)
     assert _tally() == start + 1
 
     with transaction.atomic():
-        Assistant.objects.filter(pk=assistant.pk).update(name="in a transaction")
+        Assistant.objects.filter(pk=assistant.pk).update(**change)
         transaction.set_rollback(True)
     assert _tally() == start + 1
 

@@ -25,8 +25,8 @@ LIST = reverse("assistants:assistant-list")
 
 #: Signed-in user: session, user, user permissions, group permissions (4, on every page).
 AUTH_QUERIES = 4
-#: The count for the pager, then the page's rows (last change and author from a join). Above
-#: 10,000 matches the count is reused for 30 s (selectors.COUNT_EXACT_UP_TO): one query less.
+#: The count for the pager, then the page's rows (last change and author from a join). Inside
+#: the test transaction counts are not kept (assistants/counts.py), as in any transaction.
 LIST_QUERIES = AUTH_QUERIES + 2
 #: The assistant, its versions, its draft (for the diff), its publishing log.
 HISTORY_QUERIES = AUTH_QUERIES + 4

@@ -1,4 +1,4 @@
-"""Search totals kept by each worker (assistants/api/counts.py) are never older than a write.
+"""Search totals kept by each worker (assistants/counts.py) are never older than a write.
 
 gunicorn runs several worker processes, no shared cache. Writes and searches go over separate
 connections (so, most of the time, to different workers). Every search that starts after a write's

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
+from assistants import counts
 from assistants.api import cache as api_cache
-from assistants.api import counts
 from assistants.api.auth import KEY_COLUMNS, touch_due
 from assistants.api.fastpath import statements
 from assistants.api.fastpath.bodies import search_body, versions_body

@@ -14,9 +14,9 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 
 from assistants.api.auth import parse_db_datetime, touch_due
-from assistants.api.counts import TALLY_SQL
 from assistants.api.selectors import metadata_contains_sql
 from assistants.api.serializers import ASSISTANT_FIELDS, VERSION_FIELDS
+from assistants.counts import TALLY_SQL
 from assistants.models import ApiKey, Assistant, AssistantVersion
 from studio.middleware import is_query_timeout, query_timeout_ms, statement_time_limit
 
@@ -75,7 +75,7 @@ def search_sql(
 
     Parameters: [served graph ids..., graph id?, metadata filter?] then for the page ``limit``,
     ``offset`` and the key's digest. With ``tally``, each row of the page has the tally of
-    changes (:mod:`~assistants.api.counts`) after the ``fields``.
+    changes (:mod:`~assistants.counts`) after the ``fields``.
     """
     where = [_served_sql(graphs)]
     if by_graph:
