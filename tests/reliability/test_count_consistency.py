@@ -1,52 +1,32 @@
 """Search totals kept by each worker (assistants/counts.py) are never older than a write.
 
-gunicorn runs several worker processes, no shared cache. Writes and searches go over separate
-connections (so, most of the time, to different workers). Every search that starts after a write's
-response must count that write, although each worker keeps the totals it has counted.
+gunicorn runs several worker processes (``gunicorn_url``), each keeping the totals it counted.
+Writes and searches go over separate connections (so, most of the time, to different workers).
+Every search that starts after a write's response must count that write.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from django.db import connection
 
 from assistants import services
 from assistants.actors import Actor
-from tests.reliability.conftest import _database_url, running_gunicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow_server]
 
-WORKERS = 3
+WORKERS = 3  # running_gunicorn's default
 
 
 @pytest.fixture
-def server(transactional_db) -> Iterator[str]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the multi-process server tests need PostgreSQL")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("REDIS")},
-        "DJANGO_SETTINGS_MODULE": "studio.test_settings",
-        "DATABASE_URL": _database_url(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    try:
-        with running_gunicorn(env, workers=WORKERS) as url:
-            yield url
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def clients(server, transactional_db) -> Iterator[list[httpx.Client]]:
+def clients(gunicorn_url, transactional_db) -> Iterator[list[httpx.Client]]:
     _, key = services.api_key_create(actor=Actor.system_actor(), name="counts")
     made = [
-        httpx.Client(base_url=server, headers={"X-Api-Key": key}, timeout=30)
+        httpx.Client(base_url=gunicorn_url, headers={"X-Api-Key": key}, timeout=30)
         for _ in range(1 + 2 * WORKERS)
     ]
     yield made
