@@ -9,7 +9,13 @@ larger tally and counts afresh. So a write's response is never followed by an ol
 worker, with or without a shared cache.
 
 Not used (the count runs as before) inside a transaction, whose own uncommitted writes would be
-counted under a tally that a rollback gives back, or where the triggers are missing.
+counted under a tally that a rollback gives back, or where the triggers are missing or disabled
+(checked every :data:`MAX_AGE` seconds), or when the tally cannot be read.
+
+The tally only goes back when the database itself does (a backup restored in place, a failover to
+a replica that missed commits): kept counts are therefore also dropped after :data:`MAX_AGE`
+seconds, which bounds how long such a count could be served. Restarting the app servers drops
+them at once.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,21 +31,37 @@ from typing import Any
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 
+from studio.middleware import is_query_timeout
+
 __all__ = ["TALLY_SQL", "clear", "count", "enabled", "queryset_count"]
 
 TALLY_TABLE = "studio_assistant_changes"
 #: A scalar subquery: the tally, to read in the same statement as what it vouches for.
 TALLY_SQL = f"(SELECT COALESCE(SUM(changes), 0) FROM {TALLY_TABLE})"
-#: The triggers of migration 0006, by database (SQLite drops them if a migration rebuilds the
-#: table, so their presence is checked rather than assumed).
-TRIGGERS = {
-    "postgresql": ("studio_assistant_changed", "studio_assistant_truncated"),
-    "sqlite": ("studio_assistant_inserted", "studio_assistant_deleted", "studio_assistant_updated"),
+#: The enabled triggers of migration 0006 on the assistants table (SQLite drops them if a
+#: migration rebuilds the table; a restore may disable them), by database.
+TRIGGER_CHECKS = {
+    "postgresql": (
+        "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'assistants_assistant'::regclass "
+        "AND tgenabled <> 'D' AND tgname IN ('studio_assistant_changed', "
+        "'studio_assistant_truncated')",
+        2,
+    ),
+    "sqlite": (
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = 'assistants_assistant' AND name IN ('studio_assistant_inserted', "
+        "'studio_assistant_deleted', 'studio_assistant_updated')",
+        3,
+    ),
 }
+#: Seconds a kept count, and the finding that the triggers are in place, are trusted.
+MAX_AGE = 300
 #: Counts kept per process (least recently used dropped first).
 MAX_COUNTS = 1024
-#: Rows of departed PostgreSQL sessions are folded into row 0 when there are more than this.
+#: Rows of departed PostgreSQL sessions are folded into row 0 when there are more than this, at
+#: most once per FOLD_EVERY seconds per process.
 FOLD_ABOVE = 256
+FOLD_EVERY = 60
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +69,10 @@ Key = tuple[str, tuple[Any, ...]]
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 _lock = threading.Lock()
-_counts: OrderedDict[Key, tuple[int, int]] = OrderedDict()  # (sql, params) -> (tally, count)
-_triggers_present: dict[str, bool] = {}
+# (sql, params) -> (tally, count, when counted)
+_counts: OrderedDict[Key, tuple[int, int, float]] = OrderedDict()
+_triggers_checked: dict[str, tuple[bool, float]] = {}  # vendor -> (in place, when checked)
+_folded_at = [float("-inf")]
 
 
 def _execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -58,22 +83,22 @@ def _execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 def _triggers_in_place(execute: Execute) -> bool:
     vendor = connection.vendor
-    if vendor not in _triggers_present:
-        names = TRIGGERS.get(vendor, ())
-        if not names:
-            return False
-        if vendor == "postgresql":
-            sql = "SELECT COUNT(*) FROM pg_trigger WHERE tgname IN %s"
-        else:
-            sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN %s"
-        sql = sql.replace("%s", f"({', '.join(['%s'] * len(names))})")
-        _triggers_present[vendor] = execute(sql, names)[0][0] == len(names)
-    return _triggers_present[vendor]
+    checked = _triggers_checked.get(vendor)
+    if checked is None or time.monotonic() - checked[1] > MAX_AGE:
+        check = TRIGGER_CHECKS.get(vendor)
+        in_place = check is not None and execute(check[0], ())[0][0] == check[1]
+        checked = (in_place, time.monotonic())
+        _triggers_checked[vendor] = checked
+        if not in_place:
+            logger.warning("The assistants table's change triggers are missing: counts not kept.")
+    return checked[0]
 
 
 def enabled(execute: Execute = _execute) -> bool:
-    """Whether counts can be kept here and now (outside a transaction, triggers in place)."""
-    return not connection.in_atomic_block and _triggers_in_place(execute)
+    """Whether counts can be kept here and now (autocommit, triggers in place)."""
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return False
+    return _triggers_in_place(execute)
 
 
 def _key(sql: str, params: Sequence[Any]) -> Key:
@@ -91,7 +116,7 @@ def _key(sql: str, params: Sequence[Any]) -> Key:
 def _known(key: Key, tally: int) -> int | None:
     with _lock:
         found = _counts.get(key)
-        if found is None or found[0] != tally:
+        if found is None or found[0] != tally or time.monotonic() - found[2] > MAX_AGE:
             return None
         _counts.move_to_end(key)
         return found[1]
@@ -99,7 +124,7 @@ def _known(key: Key, tally: int) -> int | None:
 
 def _keep(key: Key, tally: int, counted: int) -> None:
     with _lock:
-        _counts[key] = (tally, counted)
+        _counts[key] = (tally, counted, time.monotonic())
         _counts.move_to_end(key)
         while len(_counts) > MAX_COUNTS:
             _counts.popitem(last=False)
@@ -117,15 +142,23 @@ def count(
     if not enabled(execute):
         return int(execute(sql, params)[0][0])
     key = _key(sql, params)
-    if tally is None:
-        tally = int(execute(f"SELECT {TALLY_SQL}", ())[0][0])
-    counted = _known(key, tally)
-    if counted is not None:
-        return counted
-    # The tally and the count in one statement: one snapshot, so the count is exact for it.
-    [(now, counted, sessions)] = execute(
-        f"SELECT {TALLY_SQL}, ({sql}), (SELECT COUNT(*) FROM {TALLY_TABLE})", params
-    )
+    try:
+        if tally is None:
+            tally = int(execute(f"SELECT {TALLY_SQL}", ())[0][0])
+        counted = _known(key, tally)
+        if counted is not None:
+            return counted
+        # The tally and the count in one statement: one snapshot, so the count is exact for it.
+        [(now, counted, sessions)] = execute(
+            f"SELECT {TALLY_SQL}, ({sql}), (SELECT COUNT(*) FROM {TALLY_TABLE})", params
+        )
+    except DatabaseError as exc:
+        if is_query_timeout(exc):
+            raise  # the count itself is too slow: counting again would be too
+        # The tally cannot be read (no rights on it, a table migrated away): count plainly.
+        logger.warning("The tally of changes cannot be read (%s): counts not kept.", exc)
+        _triggers_checked[connection.vendor] = (False, time.monotonic())
+        return int(execute(sql, params)[0][0])
     _keep(key, int(now), int(counted))
     if sessions > FOLD_ABOVE:
         fold(execute)
@@ -144,14 +177,17 @@ def fold(execute: Execute = _execute) -> None:
     A session that ends leaves its row behind; new sessions add rows, so without this the tally
     would be summed over ever more rows.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or time.monotonic() - _folded_at[0] < FOLD_EVERY:
         return
+    _folded_at[0] = time.monotonic()
     try:
+        # Only rows that row 0 can take, and row 0 written only when it takes some.
         execute(
             f"WITH gone AS (DELETE FROM {TALLY_TABLE} WHERE backend <> 0 AND backend NOT IN "
-            f"(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) RETURNING changes) "
-            f"UPDATE {TALLY_TABLE} SET changes = changes + (SELECT COALESCE(SUM(changes), 0) "
-            f"FROM gone) WHERE backend = 0 RETURNING changes",
+            f"(SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL) "
+            f"AND EXISTS (SELECT 1 FROM {TALLY_TABLE} WHERE backend = 0) RETURNING changes) "
+            f"UPDATE {TALLY_TABLE} SET changes = changes + (SELECT SUM(changes) FROM gone) "
+            f"WHERE backend = 0 AND EXISTS (SELECT 1 FROM gone) RETURNING changes",
             (),
         )
     except DatabaseError as exc:  # the counts stay exact; the fold is tried on the next count
@@ -162,4 +198,5 @@ def clear() -> None:
     """Forget kept counts and the trigger check (tests; after restoring a database in place)."""
     with _lock:
         _counts.clear()
-    _triggers_present.clear()
+    _triggers_checked.clear()
+    _folded_at[0] = float("-inf")

@@ -31,12 +31,13 @@ def _tally() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _counts_assistants(query: dict[str, str]) -> bool:
+    """A ``COUNT(*)`` of assistants (not of the tally's rows, nor the check of its triggers)."""
+    return "COUNT(*)" in query["sql"] and '"assistants_assistant"' in query["sql"]
+
+
 def _counted(queries: CaptureQueriesContext) -> bool:
-    """Whether a ``COUNT(*)`` of assistants ran (not the tally's own count of its rows)."""
-    return any(
-        "COUNT(*)" in q["sql"] and "assistants_assistant" in q["sql"]
-        for q in queries.captured_queries
-    )
+    return any(_counts_assistants(q) for q in queries.captured_queries)
 
 
 @pytest.fixture(params=[True, False], ids=["fast-path", "view"])
@@ -68,6 +69,22 @@ def test_a_total_is_counted_once_then_kept(total, make_assistant):
     assert total() == (4, False)
 
 
+def test_the_fast_path_reads_the_tally_with_its_page(api, settings, make_assistant):
+    """No statement of its own for the tally: a kept total costs the fast path nothing."""
+    settings.STUDIO_API_FAST_READS = True
+    api.post("/assistants/count", {})
+    for _ in range(3):
+        make_assistant(metadata=TEAM)
+    api.post("/assistants/search", {"limit": 1, "metadata": TEAM})  # counted and kept
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/assistants/search", {"limit": 1, "metadata": TEAM})
+
+    assert response["X-Pagination-Total"] == "3"
+    assert len(queries.captured_queries) == 1
+    assert counts.TALLY_TABLE in queries.captured_queries[0]["sql"]
+
+
 def test_a_total_follows_every_change_made_through_the_api(total, api):
     created = [
         api.post("/assistants", {"graph_id": "tiny", "metadata": TEAM}).json()["assistant_id"]
@@ -92,38 +109,35 @@ def test_a_total_follows_every_change_made_through_the_api(total, api):
 
 def test_a_total_follows_changes_made_outside_the_api(total, make_assistant):
     """The tally is kept by triggers: raw SQL, bulk updates and deletes count as changes."""
-    ids = [make_assistant(metadata=TEAM).pk for _ in range(4)]
-    assert total(metadata=TEAM) == (4, True)
+    ids = [make_assistant(metadata=TEAM).pk for _ in range(5)]
+    assert total(metadata=TEAM) == (5, True)
 
     Assistant.objects.filter(pk=ids[0]).update(metadata={"team": "bulk"})
-    assert total(metadata=TEAM) == (3, True)
+    assert total(metadata=TEAM) == (4, True)
 
     Assistant.objects.filter(pk=ids[1]).delete()
-    assert total(metadata=TEAM) == (2, True)
+    assert total(metadata=TEAM) == (3, True)
 
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE assistants_assistant SET graph_id = 'gone' WHERE graph_id = 'tiny'")
-    assert total(metadata=TEAM) == (0, False)  # the page is empty: it tells the total
-    assert total() == (0, False)
+        cursor.execute(
+            "UPDATE assistants_assistant SET graph_id = 'gone' WHERE assistant_id = %s",
+            [Assistant._meta.pk.get_db_prep_value(ids[2], connection)],
+        )
+    assert total(metadata=TEAM) == (2, True)
+    assert total(metadata=TEAM) == (2, False)
 
 
 @pytest.mark.parametrize(
     "change",
-    [
-        {"metadata": {"team": "x"}},
-        {"name": "renamed"},
-        {"graph_id": "factory"},
-        {"version": 7},
-        {"latest_version_number": 7},
-    ],
+    [{"metadata": {"team": "x"}}, {"name": "renamed"}, {"graph_id": "factory"}, {"version": 7},
+     {"latest_version_number": 7}, {"description": "any column"}],
     ids=lambda change: next(iter(change)),
-)
-def test_the_tally_moves_with_each_committed_change_of_a_filtered_column(make_assistant, change):
-    """The columns the lists and searches filter on (status: ``version``, ``latest_version``)."""
+)  # fmt: skip
+def test_the_tally_moves_with_each_committed_change(make_assistant, change):
     assistant = make_assistant(metadata=TEAM)
     start = _tally()
 
-    Assistant.objects.filter(pk=assistant.pk).update(description="not filtered on", config={})
+    assert assistant_count(metadata=TEAM) == 1  # a read moves nothing
     assert _tally() == start
 
     Assistant.objects.filter(pk=assistant.pk).update(**change)
@@ -133,6 +147,22 @@ def test_the_tally_moves_with_each_committed_change_of_a_filtered_column(make_as
         Assistant.objects.filter(pk=assistant.pk).update(**change)
         transaction.set_rollback(True)
     assert _tally() == start + 1
+
+
+def test_a_truncated_table_moves_the_tally(make_assistant):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (its DELETE fires the delete trigger)")
+    make_assistant(metadata=TEAM)
+    start = _tally()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE assistants_assistant CASCADE")
+    assert _tally() == start + 1
+
+
+def test_the_triggers_are_in_place_after_every_migration():
+    """A migration that rebuilds the assistants table on SQLite drops them: it must add them."""
+    counts.clear()
+    assert counts.enabled()
 
 
 def test_counts_are_not_kept_inside_a_transaction(make_assistant):
@@ -167,9 +197,12 @@ def test_without_the_triggers_every_total_is_counted(total, make_assistant):
         assert total() == (2, True)
         assert total() == (2, True)
     finally:
-        statements = {"postgresql": migration.POSTGRESQL, "sqlite": migration.SQLITE}
+        if connection.vendor == "postgresql":
+            statements = migration._postgresql("public")
+        else:
+            statements = migration._sqlite()
         with connection.cursor() as cursor:
-            for statement in statements[connection.vendor]:
+            for statement in statements:
                 if "CREATE TRIGGER" in statement and name in statement:
                     cursor.execute(statement)
         counts.clear()
@@ -213,3 +246,50 @@ def test_rows_of_ended_sessions_are_folded_into_one(monkeypatch, make_assistant)
         ])  # fmt: skip
         assert cursor.fetchone()[0] == 1  # a live session keeps its row
     assert _tally() == before
+
+
+def test_an_unreadable_tally_means_plain_counts(monkeypatch, make_assistant):
+    """No rights on the tally, say (the application's role is not the one that migrated)."""
+    make_assistant(metadata=TEAM)
+    monkeypatch.setattr(counts, "TALLY_SQL", "(SELECT SUM(changes) FROM no_such_table)")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert assistant_count(metadata=TEAM) == 1
+        assert assistant_count(metadata=TEAM) == 1
+
+    assert not counts.enabled()  # for the next MAX_AGE seconds
+    assert sum(_counts_assistants(q) for q in queries.captured_queries) == 2
+
+
+def test_a_disabled_trigger_means_plain_counts(make_assistant):
+    """As ``pg_restore --disable-triggers`` leaves them, should it fail half way."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite cannot disable a trigger")
+    make_assistant(metadata=TEAM)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE assistants_assistant DISABLE TRIGGER studio_assistant_changed")
+    try:
+        counts.clear()
+        assert not counts.enabled()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE assistants_assistant ENABLE TRIGGER studio_assistant_changed"
+            )
+        counts.clear()
+    assert counts.enabled()
+
+
+def test_a_kept_count_is_trusted_for_max_age_seconds(monkeypatch, make_assistant):
+    """What bounds a count kept before the database was restored to an older tally."""
+    make_assistant(metadata=TEAM)
+    make_assistant(metadata=TEAM)
+    assert assistant_count(metadata=TEAM) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert assistant_count(metadata=TEAM) == 2
+    assert not _counted(queries)
+
+    monkeypatch.setattr(counts, "MAX_AGE", -1)
+    with CaptureQueriesContext(connection) as queries:
+        assert assistant_count(metadata=TEAM) == 2
+    assert _counted(queries)
