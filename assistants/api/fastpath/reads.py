@@ -105,13 +105,13 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
         return None
     metadata, graph_id = asked["metadata"], asked["graph_id"]
     fields: tuple[str, ...] = asked["fields"]
-    tally = statements.guarded(lambda: counts.enabled(statements.query))
-    if tally is None:
+    keeps_counts = statements.guarded(lambda: counts.enabled(statements.query))
+    if keeps_counts is None:
         return None
     page_sql, count_sql = statements.search_sql(
         connection.vendor, fields, len(graphs), graph_id is not None,
         statements.contains(Assistant, "a", metadata),
-        asked["sort_by"], asked["descending"], tally,
+        asked["sort_by"], asked["descending"], keeps_counts,
     )  # fmt: skip
     filters = [*graphs, *([graph_id] if graph_id is not None else [])]
     if metadata is not None:
@@ -122,7 +122,7 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
         return None
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        known = rows[0][len(fields)] if rows and tally else None  # the page's tally
+        known = rows[0][len(fields)] if rows and keeps_counts else None  # the page's tally
         total = statements.guarded(
             lambda: counts.count(count_sql, filters, tally=known, execute=statements.query)
         )
