@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -68,6 +70,40 @@ def running_gunicorn(env: dict[str, str], *, workers: int = 3) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def reading_meanwhile(
+    clients: list[httpx.Client], read: Callable[[httpx.Client], T]
+) -> Iterator[list[tuple[float, T]]]:
+    """Each client calls ``read`` over and over, on a thread of its own, while the block runs.
+
+    Yields the list of ``(when the call started, what it returned)``, complete once the block
+    has ended (the threads are stopped and joined on the way out).
+    """
+    seen: list[tuple[float, T]] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def loop(client: httpx.Client) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            value = read(client)
+            with lock:
+                seen.append((started, value))
+
+    threads = [threading.Thread(target=loop, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -22,7 +21,7 @@ from django.db import connection
 
 from assistants import services
 from assistants.actors import Actor
-from tests.reliability.conftest import _database_url, running_gunicorn
+from tests.reliability.conftest import _database_url, reading_meanwhile, running_gunicorn
 
 pytestmark = [pytest.mark.postgres]
 
@@ -110,30 +109,16 @@ def test_concurrent_readers_never_see_a_value_older_than_a_finished_write(cached
     writer, *readers = _clients(cached_server, key, 1 + 4)
     assistant_id = writer.post("/assistants", json={"graph_id": "writer"}).json()["assistant_id"]
     finished: list[tuple[float, int]] = []  # (when the response arrived, version it made)
-    reads: list[tuple[float, int]] = []  # (when the request started, version it saw)
-    stop = threading.Event()
-    lock = threading.Lock()
 
-    def read(client: httpx.Client) -> None:
-        while not stop.is_set():
-            started = time.monotonic()
-            version = client.get(f"/assistants/{assistant_id}").json()["version"]
-            with lock:
-                reads.append((started, version))
+    def version(client: httpx.Client) -> int:
+        return int(client.get(f"/assistants/{assistant_id}").json()["version"])
 
-    threads = [threading.Thread(target=read, args=(c,)) for c in readers]
-    for thread in threads:
-        thread.start()
-    try:
+    # (when the request started, version it saw)
+    with reading_meanwhile(readers, version) as reads:
         for n in range(30):
             response = writer.patch(f"/assistants/{assistant_id}", json={"metadata": {"n": n}})
-            with lock:
-                finished.append((time.monotonic(), response.json()["version"]))
+            finished.append((time.monotonic(), response.json()["version"]))
             time.sleep(0.01)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
 
     assert len(reads) > 60
     for started, version in reads:

@@ -7,7 +7,6 @@ Every search that starts after a write's response must count that write.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
@@ -16,6 +15,7 @@ import pytest
 
 from assistants import services
 from assistants.actors import Actor
+from tests.reliability.conftest import reading_meanwhile
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow_server]
 
@@ -70,31 +70,13 @@ def test_concurrent_searches_never_count_fewer_than_the_finished_creates(clients
     writer, *readers = clients
     team = {"team": "race"}
     finished: list[float] = []  # when each create's response arrived
-    seen: list[tuple[float, int]] = []  # (when the search started, the total it gave)
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def search(client: httpx.Client) -> None:
-        while not stop.is_set():
-            started = time.monotonic()
-            total = _total(client, metadata=team)
-            with lock:
-                seen.append((started, total))
-
-    threads = [threading.Thread(target=search, args=(c,)) for c in readers]
-    for thread in threads:
-        thread.start()
-    try:
+    # (when the search started, the total it gave)
+    with reading_meanwhile(readers, lambda client: _total(client, metadata=team)) as seen:
         for _ in range(30):
             response = writer.post("/assistants", json={"graph_id": "writer", "metadata": team})
             assert response.status_code == 200
-            with lock:
-                finished.append(time.monotonic())
+            finished.append(time.monotonic())
             time.sleep(0.01)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=60)
 
     assert len(seen) > 60
     for started, total in seen:
