@@ -1,4 +1,4 @@
-"""Exact counts of matching assistants, kept until the assistants table changes.
+"""Exact counts of matching assistants, and search pages, kept until the assistants table changes.
 
 A search's ``X-Pagination-Total`` counts every match: at 100,000 assistants that ``COUNT(*)``
 costs more than the page itself. The count is kept in this process, under the **tally** of
@@ -7,6 +7,11 @@ transaction). A count read together with tally ``t`` is exact for every later re
 tally ``t``, since that read sees the same assistants; once a write commits, every read sees a
 larger tally and counts afresh. So a write's response is never followed by an old total, on any
 worker, with or without a shared cache.
+
+The same holds for a whole search page, which reads only the assistants table: the fast path
+(:mod:`assistants.api.fastpath.reads`) keeps each rendered page under the tally read in the page's
+own statement (:data:`pages`), and answers the same search again, while the tally has not moved,
+from one small statement that checks the API key and reads the tally.
 
 Not used (the count runs as before) inside a transaction, whose own uncommitted writes would be
 counted under a tally that a rollback gives back, or where the triggers are missing or disabled
@@ -33,7 +38,17 @@ from django.db.models import QuerySet
 
 from studio.middleware import is_query_timeout
 
-__all__ = ["TALLY_SQL", "clear", "count", "enabled", "queryset_count"]
+__all__ = [
+    "TALLY_SQL",
+    "Kept",
+    "clear",
+    "count",
+    "enabled",
+    "key",
+    "pages",
+    "queryset_count",
+    "totals",
+]
 
 TALLY_TABLE = "studio_assistant_changes"
 #: A scalar subquery: the tally, to read in the same statement as what it vouches for.
@@ -58,6 +73,9 @@ TRIGGER_CHECKS = {
 MAX_AGE = 300
 #: Counts kept per process (least recently used dropped first).
 MAX_COUNTS = 1024
+#: Search pages kept per process, and the most bytes of body they hold together.
+MAX_PAGES = 256
+MAX_PAGE_BYTES = 16 * 2**20
 #: Rows of departed PostgreSQL sessions are folded into row 0 when there are more than this, at
 #: most once per FOLD_EVERY seconds per process.
 FOLD_ABOVE = 256
@@ -68,9 +86,59 @@ logger = logging.getLogger(__name__)
 Key = tuple[str, tuple[Any, ...]]
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
-_lock = threading.Lock()
-# (sql, params) -> (tally, count, when counted)
-_counts: OrderedDict[Key, tuple[int, int, float]] = OrderedDict()
+
+class Kept:
+    """Values kept under the tally they were read with, least recently used dropped first.
+
+    A value is given back only for the same tally, and for :data:`MAX_AGE` seconds. ``size``: what
+    a value weighs against ``max_size`` (1 each by default).
+    """
+
+    def __init__(self, max_entries: int, max_size: int | None = None) -> None:
+        self.max_entries, self.max_size = max_entries, max_size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[Any, tuple[int, Any, float, int]] = OrderedDict()
+        self._size = 0
+
+    def holds(self, key: Any) -> bool:
+        """Whether a value is kept for ``key`` (under any tally): worth reading the tally for."""
+        return key in self._values
+
+    def get(self, key: Any, tally: int) -> Any | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None or found[0] != tally or time.monotonic() - found[2] > MAX_AGE:
+                return None
+            self._values.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Any, tally: int, value: Any, size: int = 1) -> None:
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self._size -= old[3]
+            if self.max_size is not None and size > self.max_size:
+                return
+            self._values[key] = (tally, value, time.monotonic(), size)
+            self._size += size
+            while len(self._values) > self.max_entries or (
+                self.max_size is not None and self._size > self.max_size
+            ):
+                self._size -= self._values.popitem(last=False)[1][3]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._size = 0
+
+
+#: Counts, by statement and parameters.
+totals = Kept(MAX_COUNTS)
+#: Rendered search pages (the fast path's), by statement, parameters and ``select``.
+pages = Kept(MAX_PAGES, MAX_PAGE_BYTES)
 _triggers_checked: dict[str, tuple[bool, float]] = {}  # vendor -> (in place, when checked)
 _folded_at = [float("-inf")]
 
@@ -101,7 +169,7 @@ def enabled(execute: Execute = _execute) -> bool:
     return _triggers_in_place(execute)
 
 
-def _key(sql: str, params: Sequence[Any]) -> Key:
+def key(sql: str, params: Sequence[Any]) -> Key:
     """A key equal for equal statements: psycopg's JSON parameters by their canonical text."""
     parts = []
     for value in params:
@@ -111,23 +179,6 @@ def _key(sql: str, params: Sequence[Any]) -> Key:
         else:
             parts.append((type(value).__name__, value))
     return sql, tuple(parts)
-
-
-def _known(key: Key, tally: int) -> int | None:
-    with _lock:
-        found = _counts.get(key)
-        if found is None or found[0] != tally or time.monotonic() - found[2] > MAX_AGE:
-            return None
-        _counts.move_to_end(key)
-        return found[1]
-
-
-def _keep(key: Key, tally: int, counted: int) -> None:
-    with _lock:
-        _counts[key] = (tally, counted, time.monotonic())
-        _counts.move_to_end(key)
-        while len(_counts) > MAX_COUNTS:
-            _counts.popitem(last=False)
 
 
 def count(
@@ -141,11 +192,11 @@ def count(
     """
     if not enabled(execute):
         return int(execute(sql, params)[0][0])
-    key = _key(sql, params)
+    kept_as = key(sql, params)
     try:
         if tally is None:
             tally = int(execute(f"SELECT {TALLY_SQL}", ())[0][0])
-        counted = _known(key, tally)
+        counted = totals.get(kept_as, tally)
         if counted is not None:
             return counted
         # The tally and the count in one statement: one snapshot, so the count is exact for it.
@@ -159,7 +210,7 @@ def count(
         logger.warning("The tally of changes cannot be read (%s): counts not kept.", exc)
         _triggers_checked[connection.vendor] = (False, time.monotonic())
         return int(execute(sql, params)[0][0])
-    _keep(key, int(now), int(counted))
+    totals.put(kept_as, int(now), int(counted))
     if sessions > FOLD_ABOVE:
         fold(execute)
     return int(counted)
@@ -195,8 +246,9 @@ def fold(execute: Execute = _execute) -> None:
 
 
 def clear() -> None:
-    """Forget kept counts and the trigger check (tests; after restoring a database in place)."""
-    with _lock:
-        _counts.clear()
+    """Forget kept counts and pages and the trigger check (tests; after restoring a database in
+    place)."""
+    totals.clear()
+    pages.clear()
     _triggers_checked.clear()
     _folded_at[0] = float("-inf")

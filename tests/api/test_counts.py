@@ -7,14 +7,16 @@ The multi-process version, several gunicorn workers, is tests/reliability/test_c
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assistants import counts
 from assistants.api.selectors import assistant_count
-from assistants.models import Assistant
+from assistants.models import ApiKey, Assistant
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # as served: autocommit
@@ -210,7 +212,7 @@ def test_without_the_triggers_every_total_is_counted(total, make_assistant):
 
 
 def test_counts_kept_are_bounded(monkeypatch, make_assistant):
-    monkeypatch.setattr(counts, "MAX_COUNTS", 2)
+    monkeypatch.setattr(counts.totals, "max_entries", 2)
     for team in ("a", "b", "c"):
         make_assistant(metadata={"team": team})
         make_assistant(metadata={"team": team})
@@ -293,3 +295,113 @@ def test_a_kept_count_is_trusted_for_max_age_seconds(monkeypatch, make_assistant
     with CaptureQueriesContext(connection) as queries:
         assert assistant_count(metadata=TEAM) == 2
     assert _counted(queries)
+
+
+# -- search pages, kept the same way --------------------------------------------------------------
+
+
+@pytest.fixture
+def search(api, settings):
+    """``search(**body)``: the fast path's answer (status, body, total) and its statements."""
+    settings.STUDIO_API_FAST_READS = True
+    api.post("/assistants/count", {})  # records the key's use now, so searches take the fast path
+
+    def post(**body) -> tuple[tuple[int, bytes, str | None], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post("/assistants/search", {"limit": 2, "metadata": TEAM, **body})
+        answer = (response.status_code, response.content, response.get("X-Pagination-Total"))
+        return answer, [query["sql"] for query in queries.captured_queries]
+
+    return post
+
+
+def _from_kept_page(statements: list[str]) -> bool:
+    """Answered by the key-and-tally statement alone (no page read, no count)."""
+    return len(statements) == 1 and '"assistants_assistant"' not in statements[0]
+
+
+def _names(answer: tuple[int, bytes, str | None]) -> list[str]:
+    return [row["name"] for row in json.loads(answer[1])]
+
+
+def test_a_search_page_is_kept_until_an_assistant_changes(search, api, make_assistant):
+    ids = [str(make_assistant(metadata=TEAM, name=f"a{i}").pk) for i in range(3)]
+    first, statements = search()
+    assert first[0] == 200 and first[2] == "3"
+    assert not _from_kept_page(statements)
+
+    again, statements = search()
+    assert again == first
+    assert _from_kept_page(statements)
+
+    assert api.patch(f"/assistants/{ids[-1]}", {"name": "renamed"}).status_code == 200
+    after, statements = search()
+    assert not _from_kept_page(statements)
+    assert _names(after) == ["renamed", "a1"]
+    assert api.delete(f"/assistants/{ids[-1]}").status_code == 204
+    answer, statements = search()
+    assert not _from_kept_page(statements)
+    assert (_names(answer), answer[2]) == (["a1", "a0"], "2")
+
+
+def test_a_kept_page_follows_changes_made_outside_the_api(search, make_assistant):
+    make_assistant(metadata=TEAM, name="before")
+    assert _names(search()[0]) == ["before"]
+    assert _from_kept_page(search()[1])
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE assistants_assistant SET name = 'after'")
+    answer, statements = search()
+
+    assert _names(answer) == ["after"]
+    assert not _from_kept_page(statements)
+
+
+def test_a_kept_page_is_not_served_to_a_revoked_key(search, api, keys, make_assistant):
+    make_assistant(metadata=TEAM)
+    search()
+    assert _from_kept_page(search()[1])
+
+    ApiKey.objects.filter(digest=ApiKey.digest_for(keys.write)).update(revoked_at=timezone.now())
+
+    assert search()[0][0] == 401
+
+
+def test_each_page_and_select_is_kept_apart(search, make_assistant):
+    for i in range(3):
+        make_assistant(metadata=TEAM, name=f"a{i}")
+    whole = search()[0]
+    names_only = search(select=["name"])[0]
+    second = search(offset=2)[0]
+
+    assert json.loads(names_only[1]) == [{"name": "a2"}, {"name": "a1"}]
+    assert _names(second) == ["a0"]
+    assert (search()[0], search(select=["name"])[0], search(offset=2)[0]) == (
+        whole,
+        names_only,
+        second,
+    )
+
+
+def test_pages_kept_are_bounded(search, monkeypatch, make_assistant):
+    for _ in range(3):
+        make_assistant(metadata=TEAM)
+    monkeypatch.setattr(counts.pages, "max_entries", 2)
+    for offset in (0, 1, 2):
+        search(offset=offset)
+    assert _from_kept_page(search(offset=2)[1])
+    assert not _from_kept_page(search(offset=0)[1])  # the oldest: dropped
+
+    monkeypatch.setattr(counts.pages, "max_size", 10)  # bytes: a page of one assistant is more
+    counts.pages.clear()
+    search()
+    assert not _from_kept_page(search()[1])
+    assert len(counts.pages) == 0
+
+
+def test_pages_are_not_kept_inside_a_transaction(search, make_assistant):
+    make_assistant(metadata=TEAM)
+    with transaction.atomic():
+        search()
+        assert not _from_kept_page(search()[1])
+    assert len(counts.pages) == 0

@@ -1,8 +1,8 @@
-"""Search totals kept by each worker (assistants/counts.py) are never older than a write.
+"""Search totals and pages kept by each worker (assistants/counts.py) are never older than a write.
 
-gunicorn runs several worker processes (``gunicorn_url``), each keeping the totals it counted.
-Writes and searches go over separate connections (so, most of the time, to different workers).
-Every search that starts after a write's response must count that write.
+gunicorn runs several worker processes (``gunicorn_url``), each keeping the totals it counted and
+the pages it rendered. Writes and searches go over separate connections (so, most of the time, to
+different workers). Every search that starts after a write's response must show that write.
 """
 
 from __future__ import annotations
@@ -64,6 +64,29 @@ def test_every_search_after_a_write_counts_it_on_every_worker(clients):
         for reader in readers:
             assert _total(reader, metadata=team) == expected, f"step {step}"
     assert expected == 8
+
+
+def _names(client: httpx.Client, team: dict[str, str]) -> list[str]:
+    response = client.post("/assistants/search", json={"limit": 5, "metadata": team})
+    assert response.status_code == 200, response.text
+    return [row["name"] for row in response.json()]
+
+
+def test_every_search_after_a_rename_shows_it_on_every_worker(clients):
+    writer, *readers = clients
+    team = {"team": "names"}
+    response = writer.post(
+        "/assistants", json={"graph_id": "writer", "metadata": team, "name": "v0"}
+    )
+    made = response.json()["assistant_id"]
+    for step in range(1, 13):
+        for reader in readers:
+            for _ in range(2):  # the second one from the page this worker keeps
+                assert _names(reader, team) == [f"v{step - 1}"]
+        response = writer.patch(f"/assistants/{made}", json={"name": f"v{step}"})
+        assert response.status_code == 200, response.text
+        for reader in readers:
+            assert _names(reader, team) == [f"v{step}"], f"step {step}"
 
 
 def test_concurrent_searches_never_count_fewer_than_the_finished_creates(clients):

@@ -94,8 +94,17 @@ def read(request: HttpRequest, assistant_id: uuid.UUID, digest: str) -> HttpResp
 # -- POST /assistants/search ---------------------------------------------------------------------
 
 
+#: A rendered search page: body, total, next offset (None: no next page).
+Page = tuple[bytes, int, int | None]
+
+
 def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
-    """The view's answer to a plain search, or None when the view must decide."""
+    """The view's answer to a plain search, or None when the view must decide.
+
+    A page is kept under the tally of changes read in its statement (:data:`counts.pages`): the
+    same search again, while no assistant has changed, costs one small statement (the key and the
+    tally) and no rendering.
+    """
     asked = search_body(body)
     if asked is None:
         return None
@@ -117,23 +126,37 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
     if metadata is not None:
         filters.append(json.dumps(metadata))
     limit, offset = asked["limit"], asked["offset"]
+    kept_as = (counts.key(page_sql, [*filters, limit, offset]), asked["select"])
+    if keeps_counts and counts.pages.holds(kept_as):
+        rows = statements.rows_for_key(statements.KEY_AND_TALLY_SQL, [digest])
+        if rows is None:
+            return None  # the key: the view's answer
+        kept: Page | None = counts.pages.get(kept_as, rows[0][0])
+        if kept is not None:
+            return _search_response(*kept)
     rows = statements.rows_for_key(page_sql, [*filters, limit, offset, digest])
     if rows is None:
         return None
+    tally = rows[0][len(fields)] if rows and keeps_counts else None  # the page's own
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        known = rows[0][len(fields)] if rows and keeps_counts else None  # the page's tally
         total = statements.guarded(
-            lambda: counts.count(count_sql, filters, tally=known, execute=statements.query)
+            lambda: counts.count(count_sql, filters, tally=tally, execute=statements.query)
         )
         if total is None:
             return None
     page = [
         assistant_data(statements.decode(Assistant, fields, row), asked["select"]) for row in rows
     ]
-    response = HttpResponse(FastJSONRenderer().render(page), content_type="application/json")
+    rendered: Page = (FastJSONRenderer().render(page), total, next_offset(total, limit, offset))
+    if tally is not None:
+        counts.pages.put(kept_as, int(tally), rendered, size=len(rendered[0]))
+    return _search_response(*rendered)
+
+
+def _search_response(body: bytes, total: int, following: int | None) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
     response["X-Pagination-Total"] = str(total)
-    following = next_offset(total, limit, offset)
     if following is not None:
         response["X-Pagination-Next"] = str(following)
     return finish(response, ALLOW_POST)

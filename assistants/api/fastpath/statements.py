@@ -61,6 +61,11 @@ def get_sql(vendor: str) -> str:
     return _key_join(inner)
 
 
+#: The key's state and the tally of changes (:mod:`~assistants.counts`): enough to answer a
+#: search again from its kept page.
+KEY_AND_TALLY_SQL = _key_join(f"SELECT {TALLY_SQL} AS studio_tally")
+
+
 def _served_sql(graphs: int) -> str:
     """The rule of :meth:`~assistants.models.AssistantQuerySet.visible` for ``graphs`` ids."""
     return f"a.{_column(Assistant, 'graph_id')} IN ({', '.join(['%s'] * graphs)})"
