@@ -127,7 +127,11 @@ def run(args: argparse.Namespace) -> list[Result]:
         "search": (
             args.search_iterations,
             lambda i: post(
-                "/assistants/search", {"metadata": {"team": f"team-{i % 100}"}, "limit": 20}
+                "/assistants/search",
+                {
+                    "metadata": {"team": f"team-{i % 100}"},
+                    "limit": 20 + (i // 100) % args.search_sizes,
+                },
             ),
         ),
         "versions": (
@@ -158,6 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-iterations", type=int, default=3000)
     parser.add_argument("--write-iterations", type=int, default=1000)
     parser.add_argument("--search-iterations", type=int, default=2000)
+    parser.add_argument(
+        "--search-sizes",
+        type=int,
+        default=1,
+        help=(
+            "Each of the 100 filters is searched with this many page sizes in turn (20, 21, ...; "
+            "default 1). With more sizes than the run repeats a filter (say 20 for 1,000 "
+            "searches), no search is answered from a page the server kept: the cost of the first "
+            "search after a change."
+        ),
+    )
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument(
         "--versions-assistant",

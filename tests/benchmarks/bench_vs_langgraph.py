@@ -281,7 +281,7 @@ def _sequential(url: str, key: str, operation: str, args: argparse.Namespace) ->
     ns = argparse.Namespace(
         url=url, api_key=key, graph="writer", only=[operation],
         read_iterations=args.read_iterations, write_iterations=args.write_iterations,
-        search_iterations=args.search_iterations, warmup=args.warmup,
+        search_iterations=args.search_iterations, warmup=args.warmup, search_sizes=args.search_sizes,
         versions_assistant=None, versions_limit=50,
     )  # fmt: skip
     return bench_api.run(ns)[0]
@@ -298,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-iterations", type=int, default=2000)
     parser.add_argument("--write-iterations", type=int, default=500)
     parser.add_argument("--search-iterations", type=int, default=1000)
+    parser.add_argument(
+        "--search-sizes",
+        type=int,
+        default=1,
+        help="As bench_api.py's: 20 makes every search a new page (none kept by the studio).",
+    )
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--concurrent-requests", type=int, default=2000)
