@@ -30,8 +30,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
@@ -69,7 +69,7 @@ TRIGGER_CHECKS = {
         3,
     ),
 }
-#: Seconds a kept count, and the finding that the triggers are in place, are trusted.
+#: Seconds a kept count or page, and the finding that the triggers are in place, are trusted.
 MAX_AGE = 300
 #: Counts kept per process (least recently used dropped first).
 MAX_COUNTS = 1024
@@ -84,10 +84,11 @@ FOLD_EVERY = 60
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, tuple[Any, ...]]
+V = TypeVar("V")
 Execute = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 
 
-class Kept:
+class Kept(Generic[V]):
     """Values kept under the tally they were read with, least recently used dropped first.
 
     A value is given back only for the same tally, and for :data:`MAX_AGE` seconds. ``size``: what
@@ -97,14 +98,19 @@ class Kept:
     def __init__(self, max_entries: int, max_size: int | None = None) -> None:
         self.max_entries, self.max_size = max_entries, max_size
         self._lock = threading.Lock()
-        self._values: OrderedDict[Any, tuple[int, Any, float, int]] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[int, V, float, int]] = OrderedDict()
         self._size = 0
 
-    def holds(self, key: Any) -> bool:
-        """Whether a value is kept for ``key`` (under any tally): worth reading the tally for."""
-        return key in self._values
+    def holds(self, key: Hashable) -> bool:
+        """Whether a value is kept for ``key`` under the newest tally this process has read.
 
-    def get(self, key: Any, tally: int) -> Any | None:
+        Worth a statement to read the tally: a value kept under an older tally cannot be current.
+        """
+        found = self._values.get(key)
+        return found is not None and found[0] >= _newest_tally()
+
+    def get(self, key: Hashable, tally: int) -> V | None:
+        _saw(tally)
         with self._lock:
             found = self._values.get(key)
             if found is None or found[0] != tally or time.monotonic() - found[2] > MAX_AGE:
@@ -112,7 +118,8 @@ class Kept:
             self._values.move_to_end(key)
             return found[1]
 
-    def put(self, key: Any, tally: int, value: Any, size: int = 1) -> None:
+    def put(self, key: Hashable, tally: int, value: V, size: int = 1) -> None:
+        _saw(tally)
         with self._lock:
             old = self._values.pop(key, None)
             if old is not None:
@@ -135,10 +142,27 @@ class Kept:
             self._size = 0
 
 
+# The newest tally this process has read, and when (it only grows while the database does not go
+# back; trusted for MAX_AGE seconds like everything kept here).
+_newest: list[tuple[int, float]] = [(0, float("-inf"))]
+
+
+def _saw(tally: int) -> None:
+    newest, when = _newest[0]
+    if tally >= newest or time.monotonic() - when > MAX_AGE:
+        _newest[0] = (tally, time.monotonic())
+
+
+def _newest_tally() -> int:
+    newest, when = _newest[0]
+    return newest if time.monotonic() - when <= MAX_AGE else 0
+
+
 #: Counts, by statement and parameters.
-totals = Kept(MAX_COUNTS)
-#: Rendered search pages (the fast path's), by statement, parameters and ``select``.
-pages = Kept(MAX_PAGES, MAX_PAGE_BYTES)
+totals: Kept[int] = Kept(MAX_COUNTS)
+#: Rendered search pages (the fast path's: body, total, next offset), by statement, parameters
+#: and ``select``.
+pages: Kept[tuple[bytes, int, int | None]] = Kept(MAX_PAGES, MAX_PAGE_BYTES)
 _triggers_checked: dict[str, tuple[bool, float]] = {}  # vendor -> (in place, when checked)
 _folded_at = [float("-inf")]
 
@@ -158,6 +182,10 @@ def _triggers_in_place(execute: Execute) -> bool:
         checked = (in_place, time.monotonic())
         _triggers_checked[vendor] = checked
         if not in_place:
+            # Changes made meanwhile do not move the tally: nothing kept so far may be served
+            # again, even once the triggers are back.
+            totals.clear()
+            pages.clear()
             logger.warning("The assistants table's change triggers are missing: counts not kept.")
     return checked[0]
 
@@ -250,5 +278,6 @@ def clear() -> None:
     place)."""
     totals.clear()
     pages.clear()
+    _newest[0] = (0, float("-inf"))
     _triggers_checked.clear()
     _folded_at[0] = float("-inf")

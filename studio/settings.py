@@ -113,7 +113,8 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, minimum=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend, with a health check that needs no round trip (studio/postgresql/base.py).
+    # The same backend, with a health check that needs no round trip and psycopg's compiled
+    # timestamp loader (studio/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "studio.postgresql"
 # -- end persistent connections ------------------------------------------------------------------
 

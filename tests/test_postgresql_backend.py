@@ -1,4 +1,4 @@
-"""The studio's PostgreSQL backend (studio/postgresql/base.py) and its search index settings."""
+"""The studio's PostgreSQL backend (studio/postgresql/base.py)."""
 
 from __future__ import annotations
 
@@ -81,11 +81,3 @@ def test_another_django_time_zone_keeps_djangos_loader():
         del wrapper.__dict__["timezone"]
     with connection.cursor() as cursor:
         assert not issubclass(_loader(cursor), BaseTzLoader)
-
-
-def test_the_metadata_index_takes_new_entries_at_once():
-    """GIN's pending list is off (migration 0007): a search never reads unmerged entries."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'assistant_metadata_gin'")
-        (options,) = cursor.fetchone()
-    assert "fastupdate=off" in options

@@ -306,10 +306,16 @@ def search(api, settings):
     settings.STUDIO_API_FAST_READS = True
     api.post("/assistants/count", {})  # records the key's use now, so searches take the fast path
 
-    def post(**body) -> tuple[tuple[int, bytes, str | None], list[str]]:
+    def post(**body) -> tuple[tuple[int, bytes, str | None, dict[str, str]], list[str]]:
         with CaptureQueriesContext(connection) as queries:
             response = api.post("/assistants/search", {"limit": 2, "metadata": TEAM, **body})
-        answer = (response.status_code, response.content, response.get("X-Pagination-Total"))
+        headers = dict(response.headers)
+        answer = (
+            response.status_code,
+            response.content,
+            headers.get("X-Pagination-Total"),
+            headers,
+        )
         return answer, [query["sql"] for query in queries.captured_queries]
 
     return post
@@ -320,7 +326,7 @@ def _from_kept_page(statements: list[str]) -> bool:
     return len(statements) == 1 and '"assistants_assistant"' not in statements[0]
 
 
-def _names(answer: tuple[int, bytes, str | None]) -> list[str]:
+def _names(answer: tuple[int, bytes, str | None, dict[str, str]]) -> list[str]:
     return [row["name"] for row in json.loads(answer[1])]
 
 
@@ -331,7 +337,8 @@ def test_a_search_page_is_kept_until_an_assistant_changes(search, api, make_assi
     assert not _from_kept_page(statements)
 
     again, statements = search()
-    assert again == first
+    assert again == first  # status, body and every header
+    assert first[3]["X-Pagination-Next"] == "2"
     assert _from_kept_page(statements)
 
     assert api.patch(f"/assistants/{ids[-1]}", {"name": "renamed"}).status_code == 200
@@ -342,6 +349,19 @@ def test_a_search_page_is_kept_until_an_assistant_changes(search, api, make_assi
     answer, statements = search()
     assert not _from_kept_page(statements)
     assert (_names(answer), answer[2]) == (["a1", "a0"], "2")
+
+
+def test_a_page_kept_under_an_older_tally_costs_no_extra_statement(search, make_assistant):
+    make_assistant(metadata=TEAM, name="kept")
+    search()
+    make_assistant(metadata={"team": "other"})  # moves the tally
+    search(metadata={"team": "other"})  # this process reads the new tally
+
+    answer, statements = search()
+
+    assert _names(answer) == ["kept"]
+    assert len(statements) == 1 and '"assistants_assistant"' in statements[0]  # the page, at once
+    assert _from_kept_page(search()[1])
 
 
 def test_a_kept_page_follows_changes_made_outside_the_api(search, make_assistant):
@@ -397,6 +417,30 @@ def test_pages_kept_are_bounded(search, monkeypatch, make_assistant):
     search()
     assert not _from_kept_page(search()[1])
     assert len(counts.pages) == 0
+
+
+def test_a_kept_page_is_trusted_for_max_age_seconds(search, monkeypatch, make_assistant):
+    make_assistant(metadata=TEAM)
+    search()
+    assert _from_kept_page(search()[1])
+
+    monkeypatch.setattr(counts, "MAX_AGE", -1)
+
+    assert not _from_kept_page(search()[1])
+
+
+def test_nothing_kept_survives_missing_triggers(search, monkeypatch, make_assistant):
+    """Changes made while the triggers are gone do not move the tally: drop what was kept."""
+    make_assistant(metadata=TEAM)
+    search()
+    assert len(counts.pages) == 1
+    monkeypatch.setitem(counts.TRIGGER_CHECKS, connection.vendor, ("SELECT 0", 1))
+    monkeypatch.setattr(counts, "_triggers_checked", {})
+
+    search()
+
+    assert len(counts.pages) == 0
+    assert len(counts.totals) == 0
 
 
 def test_pages_are_not_kept_inside_a_transaction(search, make_assistant):

@@ -130,7 +130,8 @@ def run(args: argparse.Namespace) -> list[Result]:
                 "/assistants/search",
                 {
                     "metadata": {"team": f"team-{i % 100}"},
-                    "limit": 20 + (i // 100) % args.search_sizes,
+                    "limit": 20,
+                    "offset": (i // 100) % args.search_offsets,
                 },
             ),
         ),
@@ -151,6 +152,13 @@ def run(args: argparse.Namespace) -> list[Result]:
     return results
 
 
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -163,14 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-iterations", type=int, default=1000)
     parser.add_argument("--search-iterations", type=int, default=2000)
     parser.add_argument(
-        "--search-sizes",
-        type=int,
+        "--search-offsets",
+        type=_positive,
         default=1,
         help=(
-            "Each of the 100 filters is searched with this many page sizes in turn (20, 21, ...; "
-            "default 1). With more sizes than the run repeats a filter (say 20 for 1,000 "
-            "searches), no search is answered from a page the server kept: the cost of the first "
-            "search after a change."
+            "Each of the 100 filters is searched from this many offsets in turn (0, 1, ...; "
+            "default 1), 20 rows each time. With more offsets than the run repeats a filter "
+            "(say 20 for 1,000 searches), no search is answered from a page the server kept: "
+            "the cost of the first search after a change."
         ),
     )
     parser.add_argument("--warmup", type=int, default=100)

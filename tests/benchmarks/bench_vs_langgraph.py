@@ -196,8 +196,13 @@ def _prepare_aegra(
 # -- concurrent mode ---------------------------------------------------------------------------
 
 
-def concurrent(url: str, key: str, operation: str, clients: int, requests: int) -> Result:
-    """``requests`` calls of ``operation`` spread over ``clients`` threads; throughput overall."""
+def concurrent(
+    url: str, key: str, operation: str, clients: int, requests: int, search_offsets: int = 1
+) -> Result:
+    """``requests`` calls of ``operation`` spread over ``clients`` threads; throughput overall.
+
+    Searches step through ``search_offsets`` offsets of each filter, as in bench_api.py.
+    """
     requests = min(requests, MAX_CONCURRENT_REQUESTS)
     headers = {"X-Api-Key": key}
     sessions = [httpx.Client(base_url=url, headers=headers, timeout=60) for _ in range(clients)]
@@ -217,7 +222,12 @@ def concurrent(url: str, key: str, operation: str, clients: int, requests: int) 
         "patch": lambda s, c, i: s.patch(f"/assistants/{own[c]}", json={"metadata": {"i": i}}),
         "get": lambda s, c, i: s.get(f"/assistants/{own[c]}"),
         "search": lambda s, c, i: s.post(
-            "/assistants/search", json={"metadata": {"team": f"team-{i % 100}"}, "limit": 20}
+            "/assistants/search",
+            json={
+                "metadata": {"team": f"team-{i % 100}"},
+                "limit": 20,
+                "offset": (i // 100) % search_offsets,
+            },
         ),
         "versions": lambda s, c, i: s.post(f"/assistants/{own[c]}/versions", json={"limit": 50}),
     }
@@ -281,7 +291,7 @@ def _sequential(url: str, key: str, operation: str, args: argparse.Namespace) ->
     ns = argparse.Namespace(
         url=url, api_key=key, graph="writer", only=[operation],
         read_iterations=args.read_iterations, write_iterations=args.write_iterations,
-        search_iterations=args.search_iterations, warmup=args.warmup, search_sizes=args.search_sizes,
+        search_iterations=args.search_iterations, warmup=args.warmup, search_offsets=args.search_offsets,
         versions_assistant=None, versions_limit=50,
     )  # fmt: skip
     return bench_api.run(ns)[0]
@@ -299,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-iterations", type=int, default=500)
     parser.add_argument("--search-iterations", type=int, default=1000)
     parser.add_argument(
-        "--search-sizes",
-        type=int,
+        "--search-offsets",
+        type=bench_api._positive,
         default=1,
         help="As bench_api.py's: 20 makes every search a new page (none kept by the studio).",
     )
@@ -347,7 +357,14 @@ def main(argv: list[str] | None = None) -> int:
         for operation in args.only:
             for name, (url, api_key) in servers.items():
                 concurrent_results[name].append(
-                    concurrent(url, api_key, operation, args.clients, args.concurrent_requests)
+                    concurrent(
+                        url,
+                        api_key,
+                        operation,
+                        args.clients,
+                        args.concurrent_requests,
+                        args.search_offsets,
+                    )  # fmt: skip
                 )
     titles = {
         "dev": "langgraph dev (in-memory)",

@@ -128,16 +128,16 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
     limit, offset = asked["limit"], asked["offset"]
     kept_as = (counts.key(page_sql, [*filters, limit, offset]), asked["select"])
     if keeps_counts and counts.pages.holds(kept_as):
-        rows = statements.rows_for_key(statements.KEY_AND_TALLY_SQL, [digest])
+        rows = statements.rows_for_key(statements.key_and_tally_sql(connection.vendor), [digest])
         if rows is None:
-            return None  # the key: the view's answer
-        kept: Page | None = counts.pages.get(kept_as, rows[0][0])
+            return None  # the key's state (or a database error): the view decides
+        kept = counts.pages.get(kept_as, int(rows[0][0]))
         if kept is not None:
             return _search_response(*kept)
     rows = statements.rows_for_key(page_sql, [*filters, limit, offset, digest])
     if rows is None:
         return None
-    tally = rows[0][len(fields)] if rows and keeps_counts else None  # the page's own
+    tally = int(rows[0][len(fields)]) if rows and keeps_counts else None  # the page's own
     total = total_from_page(len(rows), limit, offset)
     if total is None:
         total = statements.guarded(
@@ -145,12 +145,14 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
         )
         if total is None:
             return None
+        if tally is not None and counts.totals.get(counts.key(count_sql, filters), tally) != total:
+            tally = None  # counted under a later tally than the page's: not kept together
     page = [
         assistant_data(statements.decode(Assistant, fields, row), asked["select"]) for row in rows
     ]
     rendered: Page = (FastJSONRenderer().render(page), total, next_offset(total, limit, offset))
     if tally is not None:
-        counts.pages.put(kept_as, int(tally), rendered, size=len(rendered[0]))
+        counts.pages.put(kept_as, tally, rendered, size=len(rendered[0]))
     return _search_response(*rendered)
 
 

@@ -61,9 +61,11 @@ def get_sql(vendor: str) -> str:
     return _key_join(inner)
 
 
-#: The key's state and the tally of changes (:mod:`~assistants.counts`): enough to answer a
-#: search again from its kept page.
-KEY_AND_TALLY_SQL = _key_join(f"SELECT {TALLY_SQL} AS studio_tally")
+@functools.cache
+def key_and_tally_sql(vendor: str) -> str:
+    """The key's state and the tally of changes (:mod:`~assistants.counts`): enough to answer a
+    search again from its kept page."""
+    return _key_join(f"SELECT {TALLY_SQL} AS studio_tally")
 
 
 def _served_sql(graphs: int) -> str:
