@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -385,6 +386,21 @@ def test_a_kept_page_is_not_served_to_a_revoked_key(search, api, keys, make_assi
     ApiKey.objects.filter(digest=ApiKey.digest_for(keys.write)).update(revoked_at=timezone.now())
 
     assert search()[0][0] == 401
+
+
+def test_a_key_whose_use_is_due_to_be_recorded_goes_to_the_view(search, keys, make_assistant):
+    make_assistant(metadata=TEAM)
+    first = search()[0]
+    assert _from_kept_page(search()[1])
+    digest = ApiKey.digest_for(keys.write)
+    long_ago = timezone.now() - timedelta(days=1)
+    ApiKey.objects.filter(digest=digest).update(last_used_at=long_ago)
+
+    answer, statements = search()
+
+    assert answer[:3] == first[:3]
+    assert not _from_kept_page(statements)  # the view answered, and recorded the use
+    assert ApiKey.objects.get(digest=digest).last_used_at > long_ago
 
 
 def test_each_page_and_select_is_kept_apart(search, make_assistant):
