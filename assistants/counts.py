@@ -43,6 +43,7 @@ __all__ = [
     "Kept",
     "clear",
     "count",
+    "count_at",
     "enabled",
     "key",
     "pages",
@@ -218,15 +219,22 @@ def count(
     ``tally``: the tally read in the same statement as the caller's page, if it has one (saves a
     round trip); else it is read here. ``execute`` runs a statement and returns its rows.
     """
+    return count_at(sql, params, tally=tally, execute=execute)[0]
+
+
+def count_at(
+    sql: str, params: Sequence[Any], *, tally: int | None = None, execute: Execute = _execute
+) -> tuple[int, int | None]:
+    """:func:`count`, and the tally the count is exact for (None: counted plainly)."""
     if not enabled(execute):
-        return int(execute(sql, params)[0][0])
+        return int(execute(sql, params)[0][0]), None
     kept_as = key(sql, params)
     try:
         if tally is None:
             tally = int(execute(f"SELECT {TALLY_SQL}", ())[0][0])
         counted = totals.get(kept_as, tally)
         if counted is not None:
-            return counted
+            return counted, tally
         # The tally and the count in one statement: one snapshot, so the count is exact for it.
         [(now, counted, sessions)] = execute(
             f"SELECT {TALLY_SQL}, ({sql}), (SELECT COUNT(*) FROM {TALLY_TABLE})", params
@@ -237,11 +245,11 @@ def count(
         # The tally cannot be read (no rights on it, a table migrated away): count plainly.
         logger.warning("The tally of changes cannot be read (%s): counts not kept.", exc)
         _triggers_checked[connection.vendor] = (False, time.monotonic())
-        return int(execute(sql, params)[0][0])
+        return int(execute(sql, params)[0][0]), None
     totals.put(kept_as, int(now), int(counted))
     if sessions > FOLD_ABOVE:
         fold(execute)
-    return int(counted)
+    return int(counted), int(now)
 
 
 def queryset_count(queryset: QuerySet[Any]) -> int:

@@ -140,12 +140,13 @@ def search(request: HttpRequest, body: Any, digest: str) -> HttpResponse | None:
     tally = int(rows[0][len(fields)]) if rows and keeps_counts else None  # the page's own
     total = total_from_page(len(rows), limit, offset)
     if total is None:
-        total = statements.guarded(
-            lambda: counts.count(count_sql, filters, tally=tally, execute=statements.query)
+        counted = statements.guarded(
+            lambda: counts.count_at(count_sql, filters, tally=tally, execute=statements.query)
         )
-        if total is None:
+        if counted is None:
             return None
-        if tally is not None and counts.totals.get(counts.key(count_sql, filters), tally) != total:
+        total, counted_at = counted
+        if counted_at != tally:
             tally = None  # counted under a later tally than the page's: not kept together
     page = [
         assistant_data(statements.decode(Assistant, fields, row), asked["select"]) for row in rows
