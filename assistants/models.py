@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from studio.jsonsafety import TolerantJSONField
@@ -220,6 +220,11 @@ class ApiKey(models.Model):
 
     objects = ApiKeyQuerySet.as_manager()
 
+    #: Set by the API's authentication on a key it took from its memory of keys it checked
+    #: before, unread this time: the request's write must prove it (:meth:`unchanged_condition`)
+    #: or the key is checked again before anything is answered (see ``assistants.api.auth``).
+    unproven = False
+
     class Meta:
         verbose_name = "API key"
         ordering = ["-created_at"]
@@ -238,6 +243,25 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == self.SCOPE_WRITE
+
+    def unchanged_condition(self) -> tuple[str, list[Any]]:
+        """SQL that holds while this key's row is as read: there, not revoked, and with the same
+        name, prefix and scope (what a write records of it and allows)."""
+        quote = connection.ops.quote_name
+
+        def column(name: str) -> str:
+            return quote(str(self._meta.get_field(name).column))  # type: ignore[union-attr]
+
+        where = " AND ".join(f"{column(name)} = %s" for name in _UNCHANGED)
+        sql = (
+            f"EXISTS (SELECT 1 FROM {quote(self._meta.db_table)}"
+            f" WHERE {where} AND {column('revoked_at')} IS NULL)"
+        )
+        return sql, [getattr(self, name) for name in _UNCHANGED]
+
+
+#: The columns :meth:`ApiKey.unchanged_condition` compares.
+_UNCHANGED = ("id", "digest", "name", "prefix", "scope")
 
 
 class AuditEntry(models.Model):

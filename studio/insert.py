@@ -11,7 +11,9 @@ trips to the database (``BEGIN``, four ``INSERT``, ``COMMIT``). On PostgreSQL,
     SELECT (SELECT id FROM r0)
 
 A single statement is atomic by itself, so no transaction is opened for it; inside the caller's
-transaction it is one more statement of it. Each ``INSERT`` is the
+transaction it is one more statement of it. ``only_if`` makes the write conditional on a query of
+other rows, read in the same statement: each ``INSERT ... VALUES`` becomes ``INSERT ... SELECT``
+from a first CTE that holds one row when the condition does, none when it does not. Each ``INSERT`` is the
 one Django's ORM compiles for ``save(force_insert=True)`` (same columns, same value preparation);
 a foreign key to a row earlier in the same call becomes a sub-select of that row's generated id.
 Model signals (``pre_save``, ``post_save``) are sent as ``save()`` sends them. Elsewhere (SQLite)
@@ -30,17 +32,37 @@ from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
+#: An SQL condition and its parameters, such as ``("EXISTS (SELECT 1 FROM t WHERE id = %s)", [1])``.
+Condition = tuple[str, Sequence[Any]]
 
-def insert_rows(rows: Sequence[Model]) -> None:
-    """Insert the unsaved ``rows`` in order, atomically; generated ids are set on them."""
+#: The CTE holding one row when ``only_if`` holds.
+_CONDITION_CTE = "only_if"
+
+
+class ConditionFailed(Exception):
+    """``only_if`` did not hold when the rows were to be written: none was written."""
+
+
+def insert_rows(rows: Sequence[Model], *, only_if: Condition | None = None) -> None:
+    """Insert the unsaved ``rows`` in order, atomically; generated ids are set on them.
+
+    With ``only_if``, the rows are written only if that SQL condition holds as they are written
+    (read in the same statement on PostgreSQL, in the same transaction elsewhere); if it does not,
+    nothing is written and ``ConditionFailed`` is raised. No database error is raised for it, so
+    the caller's transaction goes on as it was.
+    """
     if not rows:
         return
     alias = router.db_for_write(type(rows[0]))
     connection = connections[alias]
     if connection.vendor != "postgresql" or not connection.features.can_return_columns_from_insert:
         with transaction.atomic(using=alias, savepoint=False):
-            for row in rows:
-                row.save(force_insert=True, using=alias)
+            held = only_if is None or _holds(connection, only_if)
+            if held:
+                for row in rows:
+                    row.save(force_insert=True, using=alias)
+        if not held:
+            raise ConditionFailed
         return
     for row in rows:
         pre_save.send(sender=type(row), instance=row, raw=False, using=alias, update_fields=None)
@@ -49,32 +71,43 @@ def insert_rows(rows: Sequence[Model]) -> None:
     params: list[Any] = []
     generated: list[tuple[int, Model]] = []  # (CTE index, row) of rows whose id the database makes
     relinks: list[tuple[Model, str, Model]] = []
+    if only_if is not None:
+        condition, condition_params = only_if
+        parts.append(f"{quote(_CONDITION_CTE)} AS (SELECT 1 WHERE {condition})")
+        params.extend(condition_params)
     try:
         for index, row in enumerate(rows):
             relinks.extend(_refer_to_earlier_rows(row, rows[:index], quote))
             sql, row_params, returns_id = _insert_sql(row, alias)
+            if only_if is not None:
+                sql = _select_from(sql, quote(_CONDITION_CTE))
             parts.append(f"{quote(f'r{index}')} AS ({sql})")
             params.extend(row_params)
             if returns_id:
                 generated.append((index, row))
-        ids = ", ".join(
-            f"(SELECT {quote(_pk_column(row))} FROM {quote(f'r{i}')})" for i, row in generated
-        )
-        statement = f"WITH {', '.join(parts)} SELECT {ids or 'NULL'}"
+        # First whether the rows were written, then the ids the database made.
+        outputs = [
+            "TRUE" if only_if is None else f"EXISTS (SELECT 1 FROM {quote(_CONDITION_CTE)})",
+            *(f"(SELECT {quote(_pk_column(row))} FROM {quote(f'r{i}')})" for i, row in generated),
+        ]
+        statement = f"WITH {', '.join(parts)} SELECT {', '.join(outputs)}"
         # Alone, the statement is its own transaction; inside the caller's, it is one more
         # statement of it (no savepoint, as save() adds none: see savepoint_if_nested).
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
-            values = (cursor.fetchone() or ())[: len(generated)]  # SELECT NULL when none
-        for (_, row), value in zip(generated, values, strict=True):
-            row.pk = value
-        for row in rows:
-            row._state.adding = False
-            row._state.db = alias
+            written, *values = cursor.fetchone()
+        if written:
+            for (_, row), value in zip(generated, values, strict=True):
+                row.pk = value
+            for row in rows:
+                row._state.adding = False
+                row._state.db = alias
     finally:
         # The related row again, with its new id if it has one (as save() leaves it).
         for row, name, target in relinks:
             setattr(row, name, target)
+    if not written:
+        raise ConditionFailed
     for row in rows:
         post_save.send(
             sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=alias
@@ -92,6 +125,43 @@ def savepoint_if_nested(using: str | None = None) -> AbstractContextManager[obje
     if transaction.get_connection(using).in_atomic_block:
         return transaction.atomic(using=using)
     return nullcontext()
+
+
+def _holds(connection: Any, condition: Condition) -> bool:
+    sql, params = condition
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 WHERE {sql}", params)
+        return cursor.fetchone() is not None
+
+
+def _select_from(insert: str, source: str) -> str:
+    """``INSERT INTO t (c) VALUES (v) [RETURNING ...]`` as ``INSERT INTO t (c) SELECT v FROM
+    source [RETURNING ...]``: the same row, written once for each row of ``source``.
+
+    PostgreSQL gives an untyped value in the ``SELECT`` list the target column's type, as in
+    ``VALUES`` (a bare ``NULL`` or ``'1'`` goes into an integer column alike).
+    """
+    head, found, tail = insert.partition(") VALUES (")
+    values, closed, rest = tail.rpartition(")")
+    if not (
+        insert.startswith("INSERT INTO ")
+        and found
+        and closed
+        and _one_group(values)
+        and (not rest or rest.startswith(" RETURNING "))
+    ):
+        raise ValueError(f"Not a one-row INSERT ... VALUES statement: {insert[:200]}")
+    return f"{head}) SELECT {values} FROM {source}{rest}"
+
+
+def _one_group(values: str) -> bool:
+    """Whether ``values`` is the inside of one parenthesised group (no ``), (`` of a second row)."""
+    depth = 0
+    for char in values:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _refer_to_earlier_rows(
@@ -172,4 +242,4 @@ def _compiled(compiler: Any) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-__all__ = ["insert_rows", "savepoint_if_nested"]
+__all__ = ["Condition", "ConditionFailed", "insert_rows", "savepoint_if_nested"]

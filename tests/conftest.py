@@ -30,15 +30,18 @@ from tests.factories import PASSWORD, Keys
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts as a freshly started process would: registry and start-up sync reset."""
     from assistants import counts, startup
+    from assistants.api.auth import forget_keys
     from graphs.registry import reset_registry
 
     reset_registry()
     startup.reset()
     counts.clear()
+    forget_keys()
     yield
     reset_registry()
     startup.reset()
     counts.clear()
+    forget_keys()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from assistants import services
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
-from studio.insert import insert_rows, savepoint_if_nested
+from studio.insert import ConditionFailed, insert_rows, savepoint_if_nested
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,69 @@ def test_a_second_row_of_the_same_shape_gets_the_same_statement_as_the_orm_compi
 
     assert [comparable(s) for s in from_templates] == [comparable(s) for s in compiled]
     assert from_templates[1][0].count("(SELECT") == 1  # the assistant's link to its version
+
+
+# -- only_if ------------------------------------------------------------------------------------
+
+
+def _assistant_exists(pk: uuid.UUID) -> tuple[str, list]:
+    value = Assistant._meta.pk.get_db_prep_value(pk, connection)  # type: ignore[union-attr]
+    return 'EXISTS (SELECT 1 FROM "assistants_assistant" WHERE "assistant_id" = %s)', [value]
+
+
+def test_rows_are_written_when_the_condition_holds():
+    present = uuid.uuid4()
+    insert_rows(_rows(present))
+    version, assistant, publication, entry = rows = _rows(uuid.uuid4())
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(rows, only_if=_assistant_exists(present))
+
+    stored = Assistant.objects.get(pk=assistant.pk)
+    assert stored.published_version_id == version.pk is not None
+    assert Publication.objects.get(pk=publication.pk).assistant_id == assistant.pk
+    assert AuditEntry.objects.get(pk=entry.pk).payload == {"x": 1}
+    assert all(not row._state.adding for row in rows)
+    words = [q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert words == (["WITH"] if connection.vendor == "postgresql" else ["SELECT", *["INSERT"] * 4])
+
+
+def test_no_row_is_written_when_the_condition_fails_and_the_transaction_goes_on():
+    before = (Assistant.objects.count(), AuditEntry.objects.count(), Publication.objects.count())
+    version, assistant, publication, entry = rows = _rows(uuid.uuid4())
+
+    with transaction.atomic():  # a caller's transaction, with no savepoint around the call
+        with pytest.raises(ConditionFailed):
+            insert_rows(rows, only_if=_assistant_exists(uuid.uuid4()))
+        after = (Assistant.objects.count(), AuditEntry.objects.count(), Publication.objects.count())
+        insert_rows(_rows(uuid.uuid4()))  # the transaction is still usable
+
+    assert after == before
+    assert [row.pk for row in (version, publication, entry)] == [None, None, None]
+    assert all(row._state.adding for row in rows)
+    assert assistant.published_version is version  # linked again, as before the call
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE t SET a = 1",
+        'INSERT INTO "t" ("a") VALUES (%s), (%s)',
+        'INSERT INTO "t" ("a") VALUES (%s) ON CONFLICT DO NOTHING',
+        'INSERT INTO "t" ("a") SELECT 1',
+    ],
+)
+def test_only_single_row_inserts_are_made_conditional(statement):
+    from studio.insert import _select_from
+
+    with pytest.raises(ValueError, match="one-row INSERT"):
+        _select_from(statement, '"only_if"')
+
+
+def test_a_conditional_insert_selects_its_values_from_the_condition():
+    from studio.insert import _select_from
+
+    assert (
+        _select_from('INSERT INTO "t" ("a", "b") VALUES (%s, (SELECT 1)) RETURNING "t"."id"', "g")
+        == 'INSERT INTO "t" ("a", "b") SELECT %s, (SELECT 1) FROM g RETURNING "t"."id"'
+    )

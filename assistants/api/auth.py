@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,6 +78,63 @@ class _UnknownKey(Exception):
     pass
 
 
+#: The keys this process has read and found valid, by digest, newest use last (their rows as
+#: read). An action whose write proves the key in its own statement (the view's
+#: ``actions_proving_key``: create) takes a key from here without reading it: one round trip less.
+#: This is only a hint: if the key has changed since (revoked, deleted, renamed, scope), the write
+#: writes nothing and the key is read again before anything is answered (see the view).
+_seen: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+_seen_lock = threading.Lock()
+MAX_SEEN_KEYS = 1024
+
+
+def _remember(digest: str, key: ApiKey) -> None:
+    row = tuple(getattr(key, name) for name in KEY_COLUMNS)
+    with _seen_lock:
+        _seen[digest] = row
+        _seen.move_to_end(digest)
+        while len(_seen) > MAX_SEEN_KEYS:
+            _seen.popitem(last=False)
+
+
+def _forget(digest: str) -> None:
+    with _seen_lock:
+        _seen.pop(digest, None)
+
+
+def forget_keys() -> None:
+    """Forget every key this process has read (tests start from a fresh process's state)."""
+    with _seen_lock:
+        _seen.clear()
+
+
+def _seen_key(digest: str) -> ApiKey | None:
+    """The key as this process last read it, marked unproven; None when it must be read now
+    (never seen, read-only, or its use is due to be recorded)."""
+    with _seen_lock:
+        row = _seen.get(digest)
+    if row is None:
+        return None
+    key = _key(digest, row)
+    from_cache = shared_cache.backend() is not None  # last_used_at may be old: see touch_due
+    if not key.can_write or touch_due(key.pk, key.last_used_at, from_cache):
+        return None
+    key.unproven = True
+    return key
+
+
+def _key(digest: str, row: tuple[Any, ...]) -> ApiKey:
+    key = ApiKey(digest=digest, **dict(zip(KEY_COLUMNS, row, strict=True)))
+    key._state.adding = False
+    key._state.db = connection.alias
+    return key
+
+
+def _proves_key_in_write(request: Request) -> bool:
+    view = (request.parser_context or {}).get("view")
+    return getattr(view, "action", None) in getattr(view, "actions_proving_key", ())
+
+
 def _key_row(digest: str) -> tuple[Any, ...]:
     row = _load_key(digest)
     if row is None:
@@ -118,24 +176,35 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw:
             raise exceptions.AuthenticationFailed("Invalid API key.")
         digest = ApiKey.digest_for(raw)
-        from_cache = shared_cache.backend() is not None
-        try:
-            row = shared_cache.cached(shared_cache.api_key_name(digest), lambda: _key_row(digest))
-        except _UnknownKey:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
-        key = ApiKey(digest=digest, **dict(zip(KEY_COLUMNS, row, strict=True)))
-        key._state.adding = False
-        key._state.db = connection.alias
-        if key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        if touch_due(key.pk, key.last_used_at, from_cache, remember=True):
-            now = timezone.now()
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-            key.last_used_at = now
-        return (None, key)
+        if _proves_key_in_write(request):
+            seen = _seen_key(digest)
+            if seen is not None:
+                return (None, seen)
+        return (None, read_key(digest))
 
     def authenticate_header(self, request: Request) -> str:
         return "X-Api-Key"
+
+
+def read_key(digest: str) -> ApiKey:
+    """The valid key of this digest, read now (from the shared cache, if any, or the database);
+    ``AuthenticationFailed`` for an unknown or revoked one. Its use is recorded when due."""
+    from_cache = shared_cache.backend() is not None
+    try:
+        row = shared_cache.cached(shared_cache.api_key_name(digest), lambda: _key_row(digest))
+    except _UnknownKey:
+        _forget(digest)
+        raise exceptions.AuthenticationFailed("Invalid API key.") from None
+    key = _key(digest, row)
+    if key.revoked_at is not None:
+        _forget(digest)
+        raise exceptions.AuthenticationFailed("This API key has been revoked.")
+    if touch_due(key.pk, key.last_used_at, from_cache, remember=True):
+        now = timezone.now()
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    _remember(digest, key)
+    return key
 
 
 class HasApiScope(permissions.BasePermission):
@@ -164,6 +233,14 @@ class HasApiScope(permissions.BasePermission):
         if not user.has_perm("assistants.change_assistant"):  # type: ignore[union-attr]
             raise exceptions.PermissionDenied("You do not have permission to change assistants.")
         return True
+
+
+def prove_key(request: Request) -> None:
+    """Read the request's key now if it was taken unproven from memory (see ``_seen``), in place:
+    ``AuthenticationFailed`` if it is unknown or revoked by now."""
+    key = request.auth
+    if isinstance(key, ApiKey) and key.unproven:
+        request.auth = read_key(key.digest)
 
 
 def actor_for(request: Request) -> Actor:

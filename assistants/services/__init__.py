@@ -36,6 +36,7 @@ from assistants.services.context import (
 from assistants.services.defaults import default_assistants_sync
 from assistants.services.errors import (
     CONFIG_CONTEXT_MESSAGE,
+    ActorChanged,
     AssistantExists,
     AssistantNotFound,
     ConfigContextConflict,
@@ -60,6 +61,7 @@ from graphs.registry import GraphNotFound
 __all__ = [
     "CONFIG_CONTEXT_MESSAGE",
     "KEEP",
+    "ActorChanged",
     "AssistantExists",
     "AssistantNotFound",
     "ConfigContextConflict",

@@ -6,6 +6,7 @@ import uuid
 
 __all__ = [
     "CONFIG_CONTEXT_MESSAGE",
+    "ActorChanged",
     "AssistantExists",
     "AssistantNotFound",
     "ConfigContextConflict",
@@ -23,6 +24,12 @@ CONFIG_CONTEXT_MESSAGE = (
 
 class ServiceError(Exception):
     """Base class of the domain errors the API and pages turn into 4xx responses."""
+
+
+class ActorChanged(Exception):
+    """The actor's API key, taken unread from memory, is not what it was when it was last read
+    (revoked, deleted, renamed, its scope changed): the write wrote nothing. The caller checks the
+    key again (not a ``ServiceError``: it is never an answer by itself)."""
 
 
 class AssistantNotFound(ServiceError):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from assistants.actors import Actor
 from assistants.models import Assistant, AssistantVersion, AuditEntry, Publication
 from assistants.services.audit import audit_entry
-from assistants.services.errors import AssistantNotFound
-from studio.insert import insert_rows
+from assistants.services.errors import ActorChanged, AssistantNotFound
+from studio.insert import ConditionFailed, insert_rows
 from studio.jsonsafety import copy_json
 
 __all__ = [
@@ -152,7 +152,9 @@ def insert_assistant(
 
     Four rows, written atomically (the caller need not hold a transaction): version 1, the
     assistant already pointing at it, the publication and the audit entry. On PostgreSQL they are
-    one statement, one round trip (:func:`studio.insert.insert_rows`).
+    one statement, one round trip (:func:`studio.insert.insert_rows`). When the actor's API key is
+    unproven (:attr:`ApiKey.unproven`), they are written only if the key is as it was read, and
+    ``ActorChanged`` is raised if not.
     """
     now = timezone.now()
     assistant = Assistant(assistant_id=pk, created_at=now, updated_at=now, **fields)
@@ -175,5 +177,14 @@ def insert_assistant(
         version=1,
         payload={"graph_id": fields["graph_id"], "name": fields["name"]},
     )
-    insert_rows([version, assistant, publication, entry])
+    key = actor.api_key
+    if key is None or not key.unproven:
+        insert_rows([version, assistant, publication, entry])
+        return assistant
+    # The key was taken on trust (one round trip less): the insert itself proves it.
+    try:
+        insert_rows([version, assistant, publication, entry], only_if=key.unchanged_condition())
+    except ConditionFailed:
+        raise ActorChanged from None
+    key.unproven = False
     return assistant
