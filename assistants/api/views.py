@@ -174,8 +174,8 @@ class AssistantViewSet(viewsets.ViewSet):
         if not isinstance(exc, DatabaseError) and self._key_unproven():
             try:
                 self._prove_key()
-            except exceptions.APIException as refused:
-                exc = refused
+            except (exceptions.APIException, DatabaseError) as refused:
+                exc = refused  # not proven: that is the answer
         return super().handle_exception(exc)
 
     def perform_authentication(self, request: Request) -> None:
@@ -190,8 +190,8 @@ class AssistantViewSet(viewsets.ViewSet):
         return self._unproven_key is not None and self._unproven_key.unproven
 
     def _prove_key(self) -> None:
+        self._unproven_key = None  # read once, whatever comes of it
         prove_key(self.request)
-        self._unproven_key = None
         self.check_permissions(self.request)
 
     def permission_denied(
