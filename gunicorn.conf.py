@@ -1,9 +1,12 @@
 """gunicorn's settings for the studio: plain ``gunicorn studio.wsgi`` reads this file.
 
-Threaded workers (``gthread``) keep client connections open between requests (the default
-``sync`` worker closes each one, so every call pays a new TCP connection) and let one slow request
-(a graph import, a cold database connection) not block the others of its worker. Each value can be
-changed from the environment, and any command-line flag still wins over this file.
+Threaded workers keep client connections open between requests (the default ``sync`` worker
+closes each one, so every call pays a new TCP connection) and let one slow request (a graph
+import, a cold database connection) not block the others of its worker. They are gunicorn's
+``gthread`` workers, except that a thread serves a keep-alive client's next request itself when it
+comes within ``GUNICORN_LINGER_MS`` and another thread is free (:mod:`studio.gunicorn_worker`).
+Each value can be changed from the environment, and any command-line flag still wins over this
+file.
 
 | variable | default | meaning |
 |---|---|---|
@@ -11,6 +14,7 @@ changed from the environment, and any command-line flag still wins over this fil
 | ``GUNICORN_THREADS`` | 4 | threads per worker |
 | ``GUNICORN_KEEPALIVE`` | 5 | seconds an idle client connection is kept open |
 | ``GUNICORN_TIMEOUT`` | 30 | seconds before a silent worker is restarted |
+| ``GUNICORN_LINGER_MS`` | 2 | how long a thread waits for its client's next request (0: not at all) |
 | ``PORT`` | 8000 | gunicorn binds ``0.0.0.0:$PORT`` when set, else ``127.0.0.1:8000`` |
 """
 
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from studio.gunicorn_worker import linger_seconds
 
 
 def _int(name: str, default: int) -> int:
@@ -41,7 +47,8 @@ def _cpu_count() -> int:
 
 
 wsgi_app = "studio.wsgi:application"
-worker_class = "gthread"
+worker_class = "studio.gunicorn_worker.ThreadWorker"
+linger_seconds()  # a bad GUNICORN_LINGER_MS stops the start here, with its name
 workers = _int("WEB_CONCURRENCY", max(2, _cpu_count()))
 threads = _int("GUNICORN_THREADS", 4)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

@@ -44,7 +44,8 @@ def _settings(expression: str, **extra: str) -> str:
 
 def test_plain_gunicorn_uses_threaded_workers_with_keep_alive():
     config = _gunicorn_config()
-    assert config["worker_class"] == "gthread"
+    # gthread, with keep-alive clients' next requests served by the same thread when one is free
+    assert config["worker_class"] == "studio.gunicorn_worker.ThreadWorker"
     assert int(config["threads"]) == 4
     assert int(config["workers"]) >= 2
     assert int(config["keepalive"]) == 5
@@ -56,14 +57,22 @@ def test_gunicorn_settings_follow_the_environment():
     assert (config["workers"], config["threads"], config["keepalive"]) == ("3", "8", "30")
 
 
-def test_a_bad_gunicorn_variable_stops_the_start_with_its_name():
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("GUNICORN_THREADS", "many", "GUNICORN_THREADS='many' is not an integer"),
+        ("GUNICORN_LINGER_MS", "soon", "GUNICORN_LINGER_MS='soon' is not a number"),
+        ("GUNICORN_LINGER_MS", "-1", "GUNICORN_LINGER_MS='-1' must be between 0 and 1000"),
+        ("GUNICORN_LINGER_MS", "nan", "GUNICORN_LINGER_MS='nan' must be between 0 and 1000"),
+    ],
+)
+def test_a_bad_gunicorn_variable_stops_the_start_with_its_name(name, value, message):
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--print-config", "studio.wsgi"],
-        cwd=ROOT, env=_clean_env(GUNICORN_THREADS="many"), capture_output=True, text=True,
-        timeout=60,
+        cwd=ROOT, env=_clean_env(**{name: value}), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0
-    assert "GUNICORN_THREADS='many' is not an integer" in result.stdout + result.stderr
+    assert message in result.stdout + result.stderr
 
 
 def test_database_connections_persist_with_health_checks_by_default():
