@@ -26,33 +26,43 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import ForeignKey, Model
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save, pre_save
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 #: An SQL condition and its parameters, such as ``("EXISTS (SELECT 1 FROM t WHERE id = %s)", [1])``.
 Condition = tuple[str, Sequence[Any]]
 
 #: The CTE holding one row when ``only_if`` holds.
 _CONDITION_CTE = "only_if"
+#: The CTE of the ``then_save`` row's ``UPDATE``.
+_SAVED_CTE = "saved"
 
 
 class ConditionFailed(Exception):
     """``only_if`` did not hold when the rows were to be written: none was written."""
 
 
-def insert_rows(rows: Sequence[Model], *, only_if: Condition | None = None) -> None:
+def insert_rows(
+    rows: Sequence[Model], *, only_if: Condition | None = None, then_save: Model | None = None
+) -> None:
     """Insert the unsaved ``rows`` in order, atomically; generated ids are set on them.
 
     With ``only_if``, the rows are written only if that SQL condition holds as they are written
     (read in the same statement on PostgreSQL, in the same transaction elsewhere); if it does not,
     nothing is written and ``ConditionFailed`` is raised. No database error is raised for it, so
     the caller's transaction goes on as it was.
+
+    ``then_save`` is an existing row saved after the inserts, as ``save()`` saves it (every
+    field, the signals), in the same statement on PostgreSQL: a foreign key of it to one of
+    ``rows`` gets that row's new id. Not with ``only_if``.
     """
     if not rows:
         return
+    if only_if is not None and then_save is not None:
+        raise ValueError("only_if and then_save cannot be combined")
     alias = router.db_for_write(type(rows[0]))
     connection = connections[alias]
     if connection.vendor != "postgresql" or not connection.features.can_return_columns_from_insert:
@@ -61,10 +71,12 @@ def insert_rows(rows: Sequence[Model], *, only_if: Condition | None = None) -> N
             if held:
                 for row in rows:
                     row.save(force_insert=True, using=alias)
+                if then_save is not None:
+                    then_save.save(force_update=True, using=alias)
         if not held:
             raise ConditionFailed
         return
-    for row in rows:
+    for row in (*rows, *([then_save] if then_save is not None else [])):
         pre_save.send(sender=type(row), instance=row, raw=False, using=alias, update_fields=None)
     quote = connection.ops.quote_name
     parts: list[str] = []
@@ -90,12 +102,22 @@ def insert_rows(rows: Sequence[Model], *, only_if: Condition | None = None) -> N
             "TRUE" if only_if is None else f"EXISTS (SELECT 1 FROM {quote(_CONDITION_CTE)})",
             *(f"(SELECT {quote(_pk_column(row))} FROM {quote(f'r{i}')})" for i, row in generated),
         ]
+        if then_save is not None:
+            relinks.extend(_refer_to_earlier_rows(then_save, rows, quote))
+            sql, row_params = _update_sql(then_save, alias)
+            parts.append(f"{quote(_SAVED_CTE)} AS ({sql} RETURNING 1)")
+            params.extend(row_params)
+            outputs.append(f"(SELECT COUNT(*) FROM {quote(_SAVED_CTE)})")
         statement = f"WITH {', '.join(parts)} SELECT {', '.join(outputs)}"
         # Alone, the statement is its own transaction; inside the caller's, it is one more
         # statement of it (no savepoint, as save() adds none: see savepoint_if_nested).
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             written, *values = cursor.fetchone()
+        if then_save is not None:
+            *values, saved = values
+            if saved != 1:  # save(force_update=True) raises the same
+                raise DatabaseError("Forced update did not affect any rows.")
         if written:
             for (_, row), value in zip(generated, values, strict=True):
                 row.pk = value
@@ -111,6 +133,15 @@ def insert_rows(rows: Sequence[Model], *, only_if: Condition | None = None) -> N
     for row in rows:
         post_save.send(
             sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=alias
+        )
+    if then_save is not None:
+        post_save.send(
+            sender=type(then_save),
+            instance=then_save,
+            created=False,
+            update_fields=None,
+            raw=False,
+            using=alias,
         )
 
 
@@ -235,6 +266,21 @@ def _insert_sql(row: Model, alias: str) -> tuple[str, list[Any], bool]:
         if len(_templates) < MAX_TEMPLATES:  # expressions with values inlined make new shapes
             _templates[key] = template
     return template, params, returns_id
+
+
+def _update_sql(row: Model, alias: str) -> tuple[str, list[Any]]:
+    """The ``UPDATE`` of every field of ``row`` by its primary key, as ``save()`` compiles it."""
+    meta = row._meta
+    values = [
+        (field, None, field.pre_save(row, False))
+        for field in meta.local_concrete_fields
+        if not field.primary_key
+    ]
+    query = UpdateQuery(type(row))
+    query.add_update_fields(values)
+    query.add_filter("pk", row.pk)
+    sql, params = query.get_compiler(using=alias).as_sql()
+    return sql, list(params)
 
 
 def _compiled(compiler: Any) -> tuple[str, list[Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
@@ -229,3 +229,53 @@ def test_a_conditional_insert_selects_its_values_from_the_condition():
         _select_from('INSERT INTO "t" ("a", "b") VALUES (%s, (SELECT 1)) RETURNING "t"."id"', "g")
         == 'INSERT INTO "t" ("a", "b") SELECT %s, (SELECT 1) FROM g RETURNING "t"."id"'
     )
+
+
+# -- then_save ----------------------------------------------------------------------------------
+
+
+def test_then_save_updates_an_existing_row_pointing_at_a_new_one_in_the_same_write():
+    pk = uuid.uuid4()
+    insert_rows(_rows(pk))
+    assistant = Assistant.objects.get(pk=pk)
+    version = AssistantVersion(
+        assistant=assistant, version=2, graph_id="writer", name="v2", note="", author="tester"
+    )
+    assistant.name, assistant.version, assistant.latest_version_number = "v2", 2, 2
+    assistant.published_version = version
+    seen: list[tuple[type, bool]] = []
+
+    def record(sender, instance, created, **kwargs):
+        seen.append((sender, created))
+
+    post_save.connect(record, dispatch_uid="test-then-save")
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            insert_rows([version], then_save=assistant)
+    finally:
+        post_save.disconnect(dispatch_uid="test-then-save")
+
+    stored = Assistant.objects.get(pk=pk)
+    assert version.pk is not None and stored.published_version_id == version.pk
+    assert (stored.name, stored.version, stored.latest_version_number) == ("v2", 2, 2)
+    assert seen == [(AssistantVersion, True), (Assistant, False)]
+    words = [q["sql"].split()[0] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert words == (["WITH"] if connection.vendor == "postgresql" else ["INSERT", "UPDATE"])
+
+
+def test_then_save_of_a_row_that_is_gone_fails_as_save_does():
+    pk = uuid.uuid4()
+    insert_rows(_rows(pk))
+    assistant = Assistant.objects.get(pk=pk)
+    Assistant.objects.filter(pk=pk).update(published_version=None)
+    Assistant.objects.filter(pk=pk).delete()
+    entry = AuditEntry(action="x", actor="tester", assistant_id=pk, payload={})
+
+    with pytest.raises(DatabaseError), savepoint_if_nested():
+        insert_rows([entry], then_save=assistant)
+    assert not AuditEntry.objects.filter(action="x").exists()
+
+
+def test_only_if_and_then_save_do_not_combine():
+    with pytest.raises(ValueError, match="cannot be combined"):
+        insert_rows(_rows(uuid.uuid4()), only_if=("TRUE", []), then_save=Assistant())

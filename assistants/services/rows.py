@@ -60,7 +60,7 @@ def publish_version(
 
     ``version`` may be unsaved (a new version published as it is saved): it is inserted with the
     publication and the audit entries, ``audit_first`` (the caller's own unsaved entries) before
-    this one, in one statement on PostgreSQL; then the assistant row is updated. Refused with
+    this one, and the assistant row is updated, in one statement on PostgreSQL. Refused with
     ``PublishGateClosed`` when the assistant requires passing checks and ``version`` has none
     (see :mod:`assistants.services.gate`).
     """
@@ -84,8 +84,8 @@ def publish_version(
         payload={"from_version": from_version, "to_version": version.version},
     )
     unsaved: list[AssistantVersion] = [version] if version.pk is None else []
-    insert_rows([*unsaved, publication, *audit_first, published])
-    assistant.save()  # now that the version has its id
+    # The assistant's row is saved in the same statement, pointing at the version's new id.
+    insert_rows([*unsaved, publication, *audit_first, published], then_save=assistant)
 
 
 def new_version(
