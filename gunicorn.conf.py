@@ -4,7 +4,8 @@ Threaded workers keep client connections open between requests (the default ``sy
 closes each one, so every call pays a new TCP connection) and let one slow request (a graph
 import, a cold database connection) not block the others of its worker. They are gunicorn's
 ``gthread`` workers, except that a thread serves a keep-alive client's next request itself when it
-comes within ``GUNICORN_LINGER_MS`` and another thread is free (:mod:`studio.gunicorn_worker`).
+comes within ``GUNICORN_LINGER_MS`` and no other request waits for a thread
+(:mod:`studio.gunicorn_worker`).
 Each value can be changed from the environment, and any command-line flag still wins over this
 file.
 
@@ -21,9 +22,12 @@ file.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from studio.gunicorn_worker import linger_seconds
+# gunicorn reads this file before --chdir takes effect: the project must be importable from here.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from studio.gunicorn_worker import linger_seconds  # noqa: E402
 
 
 def _int(name: str, default: int) -> int:

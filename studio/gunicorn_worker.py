@@ -8,9 +8,11 @@ fast API read.
 
 :class:`ThreadWorker` keeps the thread that has just answered on that connection for a short
 while (``GUNICORN_LINGER_MS``, default 2 ms): if the client's next request arrives in that time
-(or is already read ahead), the same thread serves it at once. It lingers only while another of
-the worker's threads is free, so other connections are never kept waiting for it: with every
-thread busy, each connection goes back to the poller after each request, as in ``gthread``.
+(or is already read ahead), the same thread serves it at once. It starts lingering only while
+another of the worker's threads is free, and a request that finds every thread taken releases a
+lingering one at once (a byte on a pipe it also waits on): other connections are not kept
+waiting. With every thread busy, each connection goes back to the poller after each request, as
+in ``gthread``.
 Anything else (parsing, keep-alive limits, ``max_requests``, graceful stops, HTTP/2) is
 ``gthread``'s own code.
 
@@ -19,6 +21,7 @@ Anything else (parsing, keep-alive limits, ``max_requests``, graceful stops, HTT
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -48,8 +51,25 @@ class ThreadWorker(gthread.ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.linger = linger_seconds()
-        self._busy = 0  # threads inside handle()
+        self._busy = 0  # threads inside handle(), lingering ones included
         self._busy_lock = threading.Lock()
+        # A byte here releases one lingering thread: a request is waiting for a thread.
+        self._release_read, self._release_write = -1, -1
+
+    def init_process(self) -> None:
+        self._release_read, self._release_write = os.pipe()
+        os.set_blocking(self._release_read, False)
+        os.set_blocking(self._release_write, False)
+        super().init_process()  # runs the worker's loop
+
+    def enqueue_req(self, conn: Any) -> None:
+        super().enqueue_req(conn)
+        with self._busy_lock:
+            every_thread_taken = self._busy >= self.cfg.threads
+        if every_thread_taken:
+            # A full pipe means lingering threads are being released anyway.
+            with contextlib.suppress(OSError):
+                os.write(self._release_write, b"\0")
 
     def handle(self, conn: Any) -> Any:
         with self._busy_lock:
@@ -64,17 +84,25 @@ class ThreadWorker(gthread.ThreadWorker):
                 self._busy -= 1
 
     def _next_request_here(self, conn: Any) -> bool:
-        """Whether this thread should serve the connection's next request itself: it has come
-        (or comes within the linger time) while another thread is free for other connections."""
+        """Whether this thread should serve the connection's next request itself: it has come, or
+        comes within the linger time, while no other request waits for a thread."""
         if not (self.linger and self.alive) or conn.is_http2:
             return False
         with self._busy_lock:
             if self._busy >= self.cfg.threads:
                 return False
-        if conn.parser.unreader.buf.getvalue():  # already read ahead
-            return True
+        pending = getattr(conn.sock, "pending", None)  # bytes a TLS socket has decrypted
+        if conn.parser.unreader.buf.getvalue() or (pending is not None and pending() > 0):
+            return True  # already read ahead
         try:
-            readable, _, _ = select.select([conn.sock], [], [], self.linger)
+            poller = select.poll()
+            poller.register(conn.sock, select.POLLIN)
+            poller.register(self._release_read, select.POLLIN)
+            ready = {fd for fd, _ in poller.poll(self.linger * 1000)}
         except (OSError, ValueError):  # closed meanwhile: gthread's own path deals with it
             return False
-        return bool(readable)
+        if self._release_read in ready:
+            with contextlib.suppress(BlockingIOError):  # else another thread took it
+                os.read(self._release_read, 1)
+            return False
+        return bool(ready)

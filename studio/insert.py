@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.db import DatabaseError, connections, router, transaction
-from django.db.models import ForeignKey, Model
+from django.db.models import ForeignKey, Model, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -277,8 +277,8 @@ def _update_sql(row: Model, alias: str) -> tuple[str, list[Any]]:
         if not field.primary_key
     ]
     query = UpdateQuery(type(row))
-    query.add_update_fields(values)
-    query.add_filter("pk", row.pk)
+    query.add_update_fields(values)  # type: ignore[arg-type]  # stubs: values typed as Case
+    query.add_q(Q(pk=row.pk))
     sql, params = query.get_compiler(using=alias).as_sql()
     return sql, list(params)
 

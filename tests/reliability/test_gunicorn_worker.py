@@ -7,6 +7,7 @@ when pipelined), and that a client sending back-to-back requests never keeps ano
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -26,10 +27,9 @@ PATH = "/favicon.ico"
 REQUEST = f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
 
 
-@pytest.fixture
-def two_threads(transactional_db) -> Iterator[str]:
-    """One worker with two threads (GUNICORN_THREADS), lingering long enough (200 ms) that a
-    thread would keep a back-to-back client for good if it lingered while no thread is free."""
+@contextlib.contextmanager
+def _two_threads(linger_ms: int) -> Iterator[str]:
+    """One worker with two threads (GUNICORN_THREADS)."""
     if connection.vendor != "postgresql":
         pytest.skip("the multi-process server tests need PostgreSQL")
     env = {
@@ -38,13 +38,27 @@ def two_threads(transactional_db) -> Iterator[str]:
         "DATABASE_URL": _database_url(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GUNICORN_THREADS": "2",
-        "GUNICORN_LINGER_MS": "200",
+        "GUNICORN_LINGER_MS": str(linger_ms),
     }
     try:
         with running_gunicorn(env, workers=1) as url:
             yield url
     finally:
         connection.close()
+
+
+@pytest.fixture
+def two_threads(transactional_db) -> Iterator[str]:
+    """Lingering long enough (200 ms) that a thread would keep a back-to-back client for good if
+    it lingered while no thread is free."""
+    with _two_threads(200) as url:
+        yield url
+
+
+@pytest.fixture
+def lingering_a_second(transactional_db) -> Iterator[str]:
+    with _two_threads(1000) as url:
+        yield url
 
 
 def _responses(sock: socket.socket, count: int) -> list[bytes]:
@@ -105,3 +119,19 @@ def test_clients_sending_back_to_back_never_keep_another_waiting(two_threads):
 
     assert set(finished) == {"a", "b"}
     assert third_done < min(finished.values()), "the third client waited for a busy one to end"
+
+
+def test_a_request_waiting_for_a_thread_releases_a_lingering_one(lingering_a_second):
+    """One thread lingers after answering an idle client, the other waits for a silent new
+    connection: a third client's request is served at once, not after the linger time."""
+    with httpx.Client(base_url=lingering_a_second, timeout=30) as idle:
+        assert idle.get(PATH).status_code == 301  # its thread now lingers, for up to a second
+        with _connect(lingering_a_second):  # takes the other thread (waiting for its request)
+            time.sleep(0.1)
+            with _connect(lingering_a_second) as third:
+                asked = time.monotonic()
+                third.sendall(REQUEST)
+                assert _responses(third, 1) == [b"HTTP/1.1 301 Moved Permanently"]
+                waited = time.monotonic() - asked
+
+    assert waited < 0.4, f"the request waited {waited:.3f} s for a thread"
