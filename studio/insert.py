@@ -22,6 +22,7 @@ the rows are saved one by one in a transaction: same rows, same signals.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -179,6 +180,7 @@ def _select_from(insert: str, source: str) -> str:
         and found
         and closed
         and _one_group(values)
+        and not re.search(r"\bDEFAULT\b", values)  # a column's database default: VALUES only
         and (not rest or rest.startswith(" RETURNING "))
     ):
         raise ValueError(f"Not a one-row INSERT ... VALUES statement: {insert[:200]}")

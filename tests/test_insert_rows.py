@@ -213,6 +213,7 @@ def test_no_row_is_written_when_the_condition_fails_and_the_transaction_goes_on(
         'INSERT INTO "t" ("a") VALUES (%s), (%s)',
         'INSERT INTO "t" ("a") VALUES (%s) ON CONFLICT DO NOTHING',
         'INSERT INTO "t" ("a") SELECT 1',
+        'INSERT INTO "t" ("a", "b") VALUES (%s, DEFAULT)',
     ],
 )
 def test_only_single_row_inserts_are_made_conditional(statement):

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import authentication, exceptions, permissions
@@ -113,6 +113,8 @@ def _seen_key(digest: str) -> ApiKey | None:
     (never seen, read-only, or its use is due to be recorded)."""
     with _seen_lock:
         row = _seen.get(digest)
+        if row is not None:
+            _seen.move_to_end(digest)
     if row is None:
         return None
     key = _key(digest, row)
@@ -186,12 +188,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return "X-Api-Key"
 
 
-def read_key(digest: str) -> ApiKey:
-    """The valid key of this digest, read now (from the shared cache, if any, or the database);
-    ``AuthenticationFailed`` for an unknown or revoked one. Its use is recorded when due."""
-    from_cache = shared_cache.backend() is not None
+def read_key(digest: str, *, from_database: bool = False) -> ApiKey:
+    """The valid key of this digest, read now (from the shared cache, if any, or the database;
+    ``from_database``: from the database, the cached value dropped); ``AuthenticationFailed`` for
+    an unknown or revoked one. Its use is recorded when due."""
+    name = shared_cache.api_key_name(digest)
+    from_cache = not from_database and shared_cache.backend() is not None
     try:
-        row = shared_cache.cached(shared_cache.api_key_name(digest), lambda: _key_row(digest))
+        if from_database:
+            shared_cache.invalidate(name)
+            row = _key_row(digest)
+        else:
+            row = shared_cache.cached(name, lambda: _key_row(digest))
     except _UnknownKey:
         _forget(digest)
         raise exceptions.AuthenticationFailed("Invalid API key.") from None
@@ -235,12 +243,43 @@ class HasApiScope(permissions.BasePermission):
         return True
 
 
-def prove_key(request: Request) -> None:
-    """Read the request's key now if it was taken unproven from memory (see ``_seen``), in place:
-    ``AuthenticationFailed`` if it is unknown or revoked by now."""
-    key = request.auth
-    if isinstance(key, ApiKey) and key.unproven:
-        request.auth = read_key(key.digest)
+class KeyProvenByWrite:
+    """For a viewset whose ``actions_proving_key`` write in a way that proves the API key in the
+    same statement (see ``_seen``): authentication may take the key unread, and the key is read
+    before any answer that is not that write's own (an error, a create that wrote nothing), so a
+    key revoked by now gets its 401 (a read-only one its 403), not a 422 or a 409. The action
+    calls :meth:`prove_key` when its write wrote nothing, and on ``ActorChanged``."""
+
+    actions_proving_key: frozenset[str] = frozenset()
+    #: The request's key while it is unproven (authentication took it unread).
+    _unproven_key: ApiKey | None = None
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)  # type: ignore[misc]
+        if isinstance(request.auth, ApiKey) and request.auth.unproven:
+            self._unproven_key = request.auth
+
+    def key_unproven(self) -> bool:
+        return self._unproven_key is not None and self._unproven_key.unproven
+
+    def prove_key(self) -> None:
+        """Read the key from the database now (401 if it is unknown or revoked), then check the
+        permissions again (403 for a read-only key); at most once a request."""
+        key, self._unproven_key = self._unproven_key, None
+        if key is None:
+            return
+        request: Request = self.request  # type: ignore[attr-defined]
+        request.auth = read_key(key.digest, from_database=True)
+        self.check_permissions(request)  # type: ignore[attr-defined]
+
+    def handle_exception(self, exc: Exception) -> Any:
+        # Not in a transaction marked for rollback (it cannot read anything more).
+        if self.key_unproven() and not connection.needs_rollback:
+            try:
+                self.prove_key()
+            except (exceptions.APIException, DatabaseError) as refused:
+                exc = refused  # not proven: that is the answer
+        return super().handle_exception(exc)  # type: ignore[misc]
 
 
 def actor_for(request: Request) -> Actor:

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from django.db import DatabaseError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,7 +23,7 @@ from assistants.api import cache as shared_cache
 from assistants.api import graphs as graph_reads
 from assistants.api import schema as _schema  # noqa: F401  (registers the X-Api-Key scheme)
 from assistants.api import selectors
-from assistants.api.auth import NOT_AUTHENTICATED, actor_for, prove_key
+from assistants.api.auth import NOT_AUTHENTICATED, KeyProvenByWrite, actor_for
 from assistants.api.errors import context_errors_at
 from assistants.api.exceptions import InvalidAssistantId, PayloadTooLarge
 from assistants.api.parsers import LimitedJSONParser, body_limit
@@ -46,7 +45,6 @@ from assistants.api.serializers import (
     assistant_data,
     version_data,
 )
-from assistants.models import ApiKey
 from graphs.registry import default_assistant_id, get_registry
 
 _ERROR_TEXT = {
@@ -146,7 +144,7 @@ def _xray(raw: str | None) -> bool | int:
     return levels
 
 
-class AssistantViewSet(viewsets.ViewSet):
+class AssistantViewSet(KeyProvenByWrite, viewsets.ViewSet):
     lookup_field = "assistant_id"
     lookup_value_regex = "[^/]+"
     parser_classes = [LimitedJSONParser]
@@ -154,8 +152,7 @@ class AssistantViewSet(viewsets.ViewSet):
     metadata_class = None
     #: Set per action: POSTs that only read (search, count, versions) are allowed to read-only keys.
     read_only_action = False
-    #: Actions whose write proves the API key in its own statement, so authentication may take the
-    #: key from its memory unread (``auth._seen``); the key is read before any other answer.
+    #: The create's insert proves the API key (auth.KeyProvenByWrite).
     actions_proving_key = frozenset({"create"})
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -167,32 +164,6 @@ class AssistantViewSet(viewsets.ViewSet):
         if limit is not None and length > limit:
             raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # A key taken unread is read before any answer but its write's: a key revoked by now
-        # gets its 401 (a read-only one its 403), not a 422 or 409 about the request.
-        if not isinstance(exc, DatabaseError) and self._key_unproven():
-            try:
-                self._prove_key()
-            except (exceptions.APIException, DatabaseError) as refused:
-                exc = refused  # not proven: that is the answer
-        return super().handle_exception(exc)
-
-    def perform_authentication(self, request: Request) -> None:
-        super().perform_authentication(request)
-        if isinstance(request.auth, ApiKey) and request.auth.unproven:
-            self._unproven_key = request.auth
-
-    #: The request's key, when authentication took it unread (until a write or a read proves it).
-    _unproven_key: ApiKey | None = None
-
-    def _key_unproven(self) -> bool:
-        return self._unproven_key is not None and self._unproven_key.unproven
-
-    def _prove_key(self) -> None:
-        self._unproven_key = None  # read once, whatever comes of it
-        prove_key(self.request)
-        self.check_permissions(self.request)
 
     def permission_denied(
         self, request: Request, message: str | None = None, code: str | None = None
@@ -226,10 +197,10 @@ class AssistantViewSet(viewsets.ViewSet):
             try:
                 assistant, _created = services.assistant_create(actor=actor_for(request), **data)
             except services.ActorChanged:  # the key taken unread has changed: nothing written
-                self._prove_key()
+                self.prove_key()
                 assistant, _created = services.assistant_create(actor=actor_for(request), **data)
-        if self._key_unproven():  # nothing was written (an existing assistant, as it is)
-            self._prove_key()
+        if self.key_unproven():  # nothing was written (an existing assistant, as it is)
+            self.prove_key()
         return Response(assistant_data(assistant))
 
     @extend_schema(
