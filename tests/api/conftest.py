@@ -71,3 +71,20 @@ def anonymous_api(db) -> CheckedClient:
 def api_client_for() -> Callable[..., CheckedClient]:
     """``api_client_for(key)``: an OpenAPI-checked client sending ``key`` (None: no key)."""
     return _client
+
+
+@pytest.fixture
+def statements_of() -> Callable[[Callable[[], Any]], list[str]]:
+    """``statements_of(call)``: the first word of each SQL statement ``call()`` sends (a 200),
+    savepoints left out (the test's own transaction turns the services' into savepoints)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(call: Callable[[], Any]) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        assert response.status_code == 200, response.content
+        words = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+        return [word for word in words if word not in ("SAVEPOINT", "RELEASE")]
+
+    return statements

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistants.api import auth
@@ -29,7 +28,7 @@ BODY = {"graph_id": "tiny", "metadata": {"team": "a"}}
 
 
 @pytest.fixture
-def key_and_client(api_client_for):
+def key_and_client(api_client_for, statements_of):
     raw = make_key("integration")
     client = api_client_for(raw)
     first = client.post("/assistants", BODY)  # reads the key: this process remembers it
@@ -37,7 +36,7 @@ def key_and_client(api_client_for):
     digest = ApiKey.digest_for(raw)
     assert digest in auth._seen
     # taken from memory: on PostgreSQL the create is its one statement, the key checked in it
-    statements = _statements(lambda: client.post("/assistants", BODY))
+    statements = statements_of(lambda: client.post("/assistants", BODY))
     if connection.vendor == "postgresql":
         assert statements == ["WITH"]
     return ApiKey.objects.get(digest=digest), client
@@ -134,22 +133,14 @@ def test_other_writes_still_read_the_key(key_and_client):
     assert Assistant.objects.get(pk=assistant_id).name == "Untitled"
 
 
-def _statements(call) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        response = call()
-    assert response.status_code == 200, response.content
-    words = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    return [word for word in words if word not in ("SAVEPOINT", "RELEASE")]
-
-
 def test_a_key_whose_use_is_due_to_be_recorded_is_read_and_its_use_recorded(
-    key_and_client, monkeypatch
+    key_and_client, monkeypatch, statements_of
 ):
     key, client = key_and_client
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now() - timedelta(hours=1))
     monkeypatch.setattr(auth, "TOUCH_INTERVAL_SECONDS", -1)  # every use is due
 
-    statements = _statements(lambda: client.post("/assistants", BODY))
+    statements = statements_of(lambda: client.post("/assistants", BODY))
 
     assert statements[:2] == ["SELECT", "UPDATE"]  # the key, read, and its use
     assert ApiKey.objects.get(pk=key.pk).last_used_at > timezone.now() - timedelta(minutes=1)
@@ -166,7 +157,7 @@ def test_a_read_only_key_is_always_read(api_client_for):
     assert response.status_code == 200
 
 
-def test_the_memory_of_keys_is_bounded(api_client_for, monkeypatch):
+def test_the_memory_of_keys_is_bounded(api_client_for, monkeypatch, statements_of):
     monkeypatch.setattr(auth, "MAX_SEEN_KEYS", 2)
     raws = [make_key(f"k{n}") for n in range(3)]
     for raw in raws:
@@ -174,4 +165,4 @@ def test_the_memory_of_keys_is_bounded(api_client_for, monkeypatch):
 
     assert list(auth._seen) == [ApiKey.digest_for(raw) for raw in raws[1:]]
     first = api_client_for(raws[0])
-    assert _statements(lambda: first.post("/assistants", BODY))[0] == "SELECT"  # read again
+    assert statements_of(lambda: first.post("/assistants", BODY))[0] == "SELECT"  # read again

@@ -20,15 +20,6 @@ def warm(api):
     return api
 
 
-def _statements(call) -> list[str]:
-    with CaptureQueriesContext(connection) as queries:
-        response = call()
-    assert response.status_code == 200, response.content
-    words = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    # The test runs inside a transaction: the services' own transaction shows as a savepoint.
-    return [word for word in words if word not in ("SAVEPOINT", "RELEASE")]
-
-
 def _four_inserts() -> list[str]:
     """Version 1, the assistant, its publication and the audit entry: one statement on PostgreSQL
     (data-modifying CTEs, studio/insert.py), four elsewhere."""
@@ -41,9 +32,9 @@ def _four_inserts_proving_the_key() -> list[str]:
     return ["WITH"] if connection.vendor == "postgresql" else ["SELECT", *["INSERT"] * 4]
 
 
-def test_a_first_create_is_the_key_check_and_four_inserts(warm):
+def test_a_first_create_is_the_key_check_and_four_inserts(warm, statements_of):
     forget_keys()  # as on a worker that has not read this key yet
-    statements = _statements(
+    statements = statements_of(
         lambda: warm.post("/assistants", {"graph_id": "tiny", "context": {"style": "tweet"}})
     )
 
@@ -55,8 +46,8 @@ def test_a_first_create_is_the_key_check_and_four_inserts(warm):
     assert AuditEntry.objects.filter(assistant_id=created.pk).count() == 1
 
 
-def test_once_the_key_was_read_a_create_proves_it_in_its_insert(warm):
-    statements = _statements(lambda: warm.post("/assistants", {"graph_id": "tiny"}))
+def test_once_the_key_was_read_a_create_proves_it_in_its_insert(warm, statements_of):
+    statements = statements_of(lambda: warm.post("/assistants", {"graph_id": "tiny"}))
 
     assert statements == _four_inserts_proving_the_key()
     created = Assistant.objects.latest("created_at")
@@ -64,8 +55,8 @@ def test_once_the_key_was_read_a_create_proves_it_in_its_insert(warm):
     assert AuditEntry.objects.filter(assistant_id=created.pk).count() == 1
 
 
-def test_create_with_a_given_id_looks_it_up_first(warm):
-    statements = _statements(
+def test_create_with_a_given_id_looks_it_up_first(warm, statements_of):
+    statements = statements_of(
         lambda: warm.post("/assistants", {"graph_id": "tiny", "assistant_id": ID})
     )
 
@@ -80,10 +71,10 @@ def test_a_given_id_that_is_taken_is_still_a_409(warm, make_assistant):
     assert response.status_code == 409
 
 
-def test_patch_is_the_lock_the_inserts_and_one_update(warm, make_assistant):
+def test_patch_is_the_lock_the_inserts_and_one_update(warm, make_assistant, statements_of):
     make_assistant(assistant_id=ID)
 
-    statements = _statements(lambda: warm.patch(f"/assistants/{ID}", {"metadata": {"a": 1}}))
+    statements = statements_of(lambda: warm.patch(f"/assistants/{ID}", {"metadata": {"a": 1}}))
 
     # the key, the row lock; the version, its publication and two audit entries, and the
     # assistant's UPDATE: one statement on PostgreSQL

@@ -106,9 +106,10 @@ def reading_meanwhile(
             thread.join(timeout=60)
 
 
-@pytest.fixture
-def gunicorn_url(transactional_db) -> Iterator[str]:
-    """gunicorn on the test database (PostgreSQL: its row locks are what these tests prove)."""
+@contextlib.contextmanager
+def serving_the_test_database(*, workers: int = 3, **settings: str) -> Iterator[str]:
+    """gunicorn on the test database (PostgreSQL only: SQLite's lives in this process), with
+    ``settings`` as more environment variables; yields its base URL."""
     if connection.vendor != "postgresql":
         pytest.skip("the multi-process server tests need PostgreSQL")
     env = {
@@ -116,13 +117,21 @@ def gunicorn_url(transactional_db) -> Iterator[str]:
         "DJANGO_SETTINGS_MODULE": "studio.test_settings",
         "DATABASE_URL": _database_url(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **settings,
     }
     try:
-        with running_gunicorn(env) as url:
+        with running_gunicorn(env, workers=workers) as url:
             yield url
     finally:
         # the workers held connections to the test database; make sure ours is fresh
         connection.close()
+
+
+@pytest.fixture
+def gunicorn_url(transactional_db) -> Iterator[str]:
+    """gunicorn on the test database (PostgreSQL: its row locks are what these tests prove)."""
+    with serving_the_test_database() as url:
+        yield url
 
 
 @dataclass(frozen=True)

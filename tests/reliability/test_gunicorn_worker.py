@@ -8,7 +8,6 @@ when pipelined), and that a client sending back-to-back requests never keeps ano
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import time
@@ -16,9 +15,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from django.db import connection
 
-from tests.reliability.conftest import _database_url, running_gunicorn
+from tests.reliability.conftest import serving_the_test_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow_server]
 
@@ -27,24 +25,11 @@ PATH = "/favicon.ico"
 REQUEST = f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
 
 
-@contextlib.contextmanager
-def _two_threads(linger_ms: int) -> Iterator[str]:
+def _two_threads(linger_ms: int) -> contextlib.AbstractContextManager[str]:
     """One worker with two threads (GUNICORN_THREADS)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the multi-process server tests need PostgreSQL")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "studio.test_settings",
-        "DATABASE_URL": _database_url(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_LINGER_MS": str(linger_ms),
-    }
-    try:
-        with running_gunicorn(env, workers=1) as url:
-            yield url
-    finally:
-        connection.close()
+    return serving_the_test_database(
+        workers=1, GUNICORN_THREADS="2", GUNICORN_LINGER_MS=str(linger_ms)
+    )
 
 
 @pytest.fixture
