@@ -82,7 +82,7 @@ class _UnknownKey(Exception):
 #: read). An action whose write proves the key in its own statement (the view's
 #: ``actions_proving_key``: create) takes a key from here without reading it: one round trip less.
 #: This is only a hint: if the key has changed since (revoked, deleted, renamed, scope), the write
-#: writes nothing and the key is read again before anything is answered (see the view).
+#: writes nothing and the key is read again before anything is answered (KeyProvenByWrite).
 _seen: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
 _seen_lock = threading.Lock()
 MAX_SEEN_KEYS = 1024
