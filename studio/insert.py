@@ -13,7 +13,8 @@ trips to the database (``BEGIN``, four ``INSERT``, ``COMMIT``). On PostgreSQL,
 A single statement is atomic by itself, so no transaction is opened for it; inside the caller's
 transaction it is one more statement of it. ``only_if`` makes the write conditional on a query of
 other rows, read in the same statement: each ``INSERT ... VALUES`` becomes ``INSERT ... SELECT``
-from a first CTE that holds one row when the condition does, none when it does not. Each ``INSERT`` is the
+from a first CTE that holds one row when the condition does, none when it does not.
+``then_save`` adds the ``UPDATE`` of an existing row to the same statement. Each ``INSERT`` is the
 one Django's ORM compiles for ``save(force_insert=True)`` (same columns, same value preparation);
 a foreign key to a row earlier in the same call becomes a sub-select of that row's generated id.
 Model signals (``pre_save``, ``post_save``) are sent as ``save()`` sends them. Elsewhere (SQLite)
