@@ -52,6 +52,7 @@ class ThreadWorker(gthread.ThreadWorker):
         super().__init__(*args, **kwargs)
         self.linger = linger_seconds()
         self._busy = 0  # threads inside handle(), lingering ones included
+        self._lingering = 0  # threads waiting for their client's next request
         self._busy_lock = threading.Lock()
         # A byte here releases one lingering thread: a request is waiting for a thread.
         self._release_read, self._release_write = -1, -1
@@ -65,8 +66,9 @@ class ThreadWorker(gthread.ThreadWorker):
     def enqueue_req(self, conn: Any) -> None:
         super().enqueue_req(conn)
         with self._busy_lock:
-            every_thread_taken = self._busy >= self.cfg.threads
-        if every_thread_taken:
+            # Only a thread that lingers can be released: no byte is left for later lingers.
+            release = self._busy >= self.cfg.threads and self._lingering > 0
+        if release:
             # A full pipe means lingering threads are being released anyway.
             with contextlib.suppress(OSError):
                 os.write(self._release_write, b"\0")
@@ -94,6 +96,8 @@ class ThreadWorker(gthread.ThreadWorker):
         pending = getattr(conn.sock, "pending", None)  # bytes a TLS socket has decrypted
         if conn.parser.unreader.buf.getvalue() or (pending is not None and pending() > 0):
             return True  # already read ahead
+        with self._busy_lock:
+            self._lingering += 1
         try:
             poller = select.poll()
             poller.register(conn.sock, select.POLLIN)
@@ -101,6 +105,9 @@ class ThreadWorker(gthread.ThreadWorker):
             ready = {fd for fd, _ in poller.poll(self.linger * 1000)}
         except (OSError, ValueError):  # closed meanwhile: gthread's own path deals with it
             return False
+        finally:
+            with self._busy_lock:
+                self._lingering -= 1
         if self._release_read in ready:
             with contextlib.suppress(BlockingIOError):  # else another thread took it
                 os.read(self._release_read, 1)
