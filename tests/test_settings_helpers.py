@@ -97,6 +97,7 @@ BAD_VALUES: list[tuple[str, str, str]] = [
     ("STUDIO_GRAPHS_FILE", str(ROOT), "is not an existing file"),
     ("STUDIO_SYNC_DEFAULT_ASSISTANTS", "2", "STUDIO_SYNC_DEFAULT_ASSISTANTS='2' is not a boolean"),
     ("STUDIO_API_FAST_READS", "fast", "STUDIO_API_FAST_READS='fast' is not a boolean"),
+    ("STUDIO_API_FAST_CREATE", "maybe", "STUDIO_API_FAST_CREATE='maybe' is not a boolean"),
     ("STUDIO_MAX_BODY_BYTES", "-1", "STUDIO_MAX_BODY_BYTES='-1' is too small; use at least 1024"),
     ("STUDIO_MAX_BODY_BYTES", "0", "STUDIO_MAX_BODY_BYTES='0' is too small"),
     ("STUDIO_MAX_JSON_DEPTH", "1", "STUDIO_MAX_JSON_DEPTH='1' is too small; use at least 2"),

@@ -108,7 +108,7 @@ def forget_keys() -> None:
         _seen.clear()
 
 
-def _seen_key(digest: str) -> ApiKey | None:
+def seen_key(digest: str) -> ApiKey | None:
     """The key as this process last read it, marked unproven; None when it must be read now
     (never seen, read-only, or its use is due to be recorded)."""
     with _seen_lock:
@@ -179,7 +179,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid API key.")
         digest = ApiKey.digest_for(raw)
         if _proves_key_in_write(request):
-            seen = _seen_key(digest)
+            seen = seen_key(digest)
             if seen is not None:
                 return (None, seen)
         return (None, read_key(digest))

@@ -1,13 +1,15 @@
-"""The integrations' hot paths, each in one statement: get, search and versions with an API key.
+"""The integrations' hot paths, each in one statement: get, search, versions and create with a key.
 
 An integration reads its assistant's live configuration before every agent run, and lists or
 searches assistants to pick one, so these reads are most of the API's traffic.
-:class:`AssistantReadMiddleware` answers them ahead of the session, CSRF and DRF layers:
+:class:`AssistantFastPathMiddleware` answers them ahead of the session, CSRF and DRF layers:
 
 - ``GET /assistants/{uuid}``: one SQL statement reads the API key and the assistant together;
 - ``POST /assistants/search``: one statement reads the key and the page (plus the ``COUNT`` the
   view also runs, only when the page cannot tell the total);
-- ``POST /assistants/{uuid}/versions``: one statement reads the key and the versions.
+- ``POST /assistants/{uuid}/versions``: one statement reads the key and the versions;
+- ``POST /assistants`` with a key this process has read (:mod:`.writes`): the view's serializer and
+  service, whose one statement writes the rows and proves the key.
 
 Rows are rendered by the same code as the API views (:func:`assistants.api.cache.render_assistant`,
 :func:`~assistants.api.serializers.assistant_data`, the same JSON renderer), so bodies, headers
@@ -21,8 +23,9 @@ a 404 from ``[]``), a database error; a body outside the plain subset (:mod:`.bo
 common fields with values that plainly pass the view's checks, so no error message is written
 twice); and a request that a skipped layer might treat differently (``middleware._plain``: a
 query string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and
-bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get) and
-``tests/api/test_fast_lists.py`` (search, versions) compare both answers case by case.
+bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get),
+``tests/api/test_fast_lists.py`` (search, versions) and ``tests/api/test_fast_create.py`` compare
+both answers case by case.
 
 The SQL (:mod:`.statements`) restates two read rules of the selectors in plain SQL, because
 compiling the ORM's queries costs more than running them: which graphs are served
@@ -38,12 +41,12 @@ With the shared cache (``REDIS_URL``), a get first asks Redis, in one round trip
 and the rendered assistant the view stored there (:func:`assistants.api.cache.peek`, under the same
 exact-invalidation tokens); when both are current it answers without the database, otherwise the
 view answers (and fills the cache for the next read). Searches and version lists are not cached:
-they always read the database, which is always current. ``STUDIO_API_FAST_READS=0`` turns all of
-this off (the views answer every read).
+they always read the database, which is always current. ``STUDIO_API_FAST_READS=0`` turns the
+reads off (the views answer every read), ``STUDIO_API_FAST_CREATE=0`` the create.
 """
 
 from __future__ import annotations
 
-from assistants.api.fastpath.middleware import AssistantReadMiddleware
+from assistants.api.fastpath.middleware import AssistantFastPathMiddleware
 
-__all__ = ["AssistantReadMiddleware"]
+__all__ = ["AssistantFastPathMiddleware"]

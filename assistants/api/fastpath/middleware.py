@@ -1,7 +1,8 @@
-"""The middleware that answers the fast reads ahead of sessions, CSRF and DRF (see the package)."""
+"""The middleware that answers the fast paths ahead of sessions, CSRF and DRF (see the package)."""
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -10,16 +11,18 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from assistants.api.auth import API_KEY_HEADER
-from assistants.api.fastpath import reads
+from assistants.api.fastpath import reads, writes
 from assistants.api.fastpath.statements import Stopped
 from assistants.api.parsers import parse_json
 from assistants.api.renderers import FastJSONRenderer
 from assistants.models import ApiKey
 
+_ASSISTANTS = "/assistants"
 _PREFIX = "/assistants/"
 _SEARCH = "/assistants/search"
 _VERSIONS_SUFFIX = "/versions"
-#: Larger bodies go to the view (a plain search or version list is a few dozen bytes).
+#: Larger bodies of a search or version list go to the view (a plain one is a few dozen bytes).
+#: A create's may be as large as the API takes (its prompts).
 MAX_PLAIN_BODY = 4096
 
 
@@ -47,11 +50,11 @@ def _accepts_json(accept: str) -> bool:
     )
 
 
-def _plain(request: HttpRequest, *, with_body: bool = False) -> bool:
+def _plain(request: HttpRequest, *, body_up_to: float = 0) -> bool:
     """A request the layers skipped here would pass through unchanged.
 
-    Not plain: a query string; a body, or for a POST a body that is not small JSON (the view
-    checks its size and type); a cookie (the session and CSRF middleware may answer with a
+    Not plain: a query string; a body, or for a POST (``body_up_to`` > 0) a body that is not
+    JSON of at most that many bytes and the API's limit (the view checks its size and type); a cookie (the session and CSRF middleware may answer with a
     ``Set-Cookie``); an ``Accept`` that JSON does not satisfy (406); any
     ``DISALLOWED_USER_AGENTS`` (CommonMiddleware's 403).
     """
@@ -65,13 +68,13 @@ def _plain(request: HttpRequest, *, with_body: bool = False) -> bool:
     ):
         return False
     length = meta.get("CONTENT_LENGTH")
-    if not with_body:
+    if not body_up_to:
         return length in (None, "", "0")
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return (
         isinstance(length, str)
         and length.isdigit()
-        and 0 < int(length) <= min(MAX_PLAIN_BODY, limit if limit is not None else MAX_PLAIN_BODY)
+        and 0 < int(length) <= min(body_up_to, limit if limit is not None else body_up_to)
         and meta.get("CONTENT_TYPE", "").lower() in _JSON_CONTENT_TYPES
     )
 
@@ -95,15 +98,15 @@ def _stopped(request: HttpRequest) -> HttpResponse:
     )
 
 
-class AssistantReadMiddleware:
-    """Answer the plain reads of an ``X-Api-Key`` before the rest of the stack (see above)."""
+class AssistantFastPathMiddleware:
+    """Answer the plain reads and creates of an ``X-Api-Key`` before the rest of the stack."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw_key = request.META.get(API_KEY_HEADER)
-        if raw_key and raw_key.strip() and settings.STUDIO_API_FAST_READS:
+        if raw_key and raw_key.strip():
             try:
                 response = self._answer(request, ApiKey.digest_for(raw_key.strip()))
             except Stopped:
@@ -114,6 +117,10 @@ class AssistantReadMiddleware:
 
     def _answer(self, request: HttpRequest, digest: str) -> HttpResponse | None:
         path = request.path_info
+        if request.method == "POST" and path == _ASSISTANTS:
+            return self._create(request, digest) if settings.STUDIO_API_FAST_CREATE else None
+        if not settings.STUDIO_API_FAST_READS:
+            return None
         if request.method == "GET":
             assistant_id = _assistant_id(path)
             if assistant_id is None or not _plain(request):
@@ -130,7 +137,7 @@ class AssistantReadMiddleware:
                 return None
         else:
             return None
-        if not _plain(request, with_body=True):
+        if not _plain(request, body_up_to=MAX_PLAIN_BODY):
             return None
         request.get_host()
         body = _json_body(request)
@@ -139,3 +146,10 @@ class AssistantReadMiddleware:
         if assistant_id is None:
             return reads.search(request, body, digest)
         return reads.versions(request, body, digest, assistant_id)
+
+    def _create(self, request: HttpRequest, digest: str) -> HttpResponse | None:
+        if not _plain(request, body_up_to=math.inf):
+            return None
+        request.get_host()
+        body = _json_body(request)
+        return None if body is None else writes.create(body, digest)
