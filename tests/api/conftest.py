@@ -5,17 +5,27 @@ Users, keys (``keys``) and assistants (``make_assistant``) come from ``tests/con
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.api.openapi_check import check_response
 from tests.factories import TEST_GRAPHS, reload, stamp
 
-__all__ = ["FIXTURES", "TINY_DEFAULT", "FACTORY_DEFAULT", "BROKEN_DEFAULT", "reload", "stamp"]
+__all__ = [
+    "FIXTURES",
+    "stopped_both_ways",
+    "TINY_DEFAULT",
+    "FACTORY_DEFAULT",
+    "BROKEN_DEFAULT",
+    "reload",
+    "stamp",
+]
 
 FIXTURES = TEST_GRAPHS.parent
 
@@ -88,3 +98,20 @@ def statements_of() -> Callable[[Callable[[], Any]], list[str]]:
         return [word for word in words if word not in ("SAVEPOINT", "RELEASE")]
 
     return statements
+
+
+def stopped_both_ways(send: Callable[[bool], tuple[Any, ...]], limit_ms: int) -> tuple[Any, ...]:
+    """``send(fast)`` with the fast path on, then off: both must be the views' 503 for a statement
+    past the time limit of ``limit_ms``. ``send`` returns (status, body, ...). The limit is taken
+    off the connection afterwards (a page request does that)."""
+    try:
+        fast = send(True)
+        view = send(False)
+    finally:
+        Client().get("/accounts/login/")
+    assert fast == view
+    assert fast[0] == 503
+    assert json.loads(fast[1])["detail"].startswith(
+        f"The request needed a database statement longer than {limit_ms} ms"
+    )
+    return fast
