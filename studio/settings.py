@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "studio.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "studio.middleware.ChunkedBodyMiddleware",  # before anything reads a body
-    # An API key's get, search, versions and create, each in one statement (else passed on).
+    # An API key's get, search, versions and create, each in one round trip (else passed on).
     "assistants.api.fastpath.AssistantFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -232,7 +232,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("STUDIO_MAX_BODY_BYTES", 2 * 1024 * 1024, 
 STUDIO_MAX_JSON_DEPTH = env_int("STUDIO_MAX_JSON_DEPTH", 64, minimum=2)
 STUDIO_MAX_FILTER_SIZE = env_int("STUDIO_MAX_FILTER_SIZE", 256, minimum=1)
 STUDIO_QUERY_TIMEOUT_MS = env_int("STUDIO_QUERY_TIMEOUT_MS", 5000, minimum=0)
-# One-statement answers to the API-key reads: get, search, versions (assistants/api/fastpath/);
+# Answers ahead of DRF (assistants/api/fastpath/) to the API-key reads (get, search, versions)
 # and to a create with a key this process has read.
 STUDIO_API_FAST_READS = env_bool("STUDIO_API_FAST_READS", default=True)
 STUDIO_API_FAST_CREATE = env_bool("STUDIO_API_FAST_CREATE", default=True)

@@ -97,7 +97,8 @@ def _remember(digest: str, key: ApiKey) -> None:
             _seen.popitem(last=False)
 
 
-def _forget(digest: str) -> None:
+def forget_key(digest: str) -> None:
+    """Forget one key: its next use reads it."""
     with _seen_lock:
         _seen.pop(digest, None)
 
@@ -201,11 +202,11 @@ def read_key(digest: str, *, from_database: bool = False) -> ApiKey:
         else:
             row = shared_cache.cached(name, lambda: _key_row(digest))
     except _UnknownKey:
-        _forget(digest)
+        forget_key(digest)
         raise exceptions.AuthenticationFailed("Invalid API key.") from None
     key = _key(digest, row)
     if key.revoked_at is not None:
-        _forget(digest)
+        forget_key(digest)
         raise exceptions.AuthenticationFailed("This API key has been revoked.")
     if touch_due(key.pk, key.last_used_at, from_cache, remember=True):
         now = timezone.now()

@@ -45,6 +45,28 @@ def parse_json(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
+def parse_body(raw: bytes, encoding: str) -> Any:
+    """A request body as every API request reads it: ``ParseError`` when it is not JSON,
+    ``BodyInvalid`` (a 422 naming where) for nesting past the limit or a lone surrogate."""
+    try:
+        text = raw.decode(encoding)
+        data = parse_json(text)
+    except RecursionError as exc:
+        # Too deep for json's recursion (about a thousand levels): past any depth limit if
+        # the brackets close, otherwise not JSON at all.
+        if not brackets_balance(text):
+            raise ParseError("Invalid JSON in request body") from exc
+        raise BodyInvalid([{"loc": [], "msg": depth_message(max_depth())}]) from exc
+    except ValueError as exc:
+        raise ParseError("Invalid JSON in request body") from exc
+    # NUL characters are left to the fields, which already refuse them in every string and
+    # object (DRF's CharField, JSONObjectField) with their own, pinned, error shape.
+    problems = json_problems(data, nul=False)
+    if problems:
+        raise BodyInvalid([problem.as_error() for problem in problems])
+    return data
+
+
 class LimitedJSONParser(parsers.JSONParser):
     def parse(
         self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None
@@ -54,20 +76,4 @@ class LimitedJSONParser(parsers.JSONParser):
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge()
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
-        try:
-            text = raw.decode(encoding)
-            data = parse_json(text)
-        except RecursionError as exc:
-            # Too deep for json's recursion (about a thousand levels): past any depth limit if
-            # the brackets close, otherwise not JSON at all.
-            if not brackets_balance(text):
-                raise ParseError("Invalid JSON in request body") from exc
-            raise BodyInvalid([{"loc": [], "msg": depth_message(max_depth())}]) from exc
-        except ValueError as exc:
-            raise ParseError("Invalid JSON in request body") from exc
-        # NUL characters are left to the fields, which already refuse them in every string and
-        # object (DRF's CharField, JSONObjectField) with their own, pinned, error shape.
-        problems = json_problems(data, nul=False)
-        if problems:
-            raise BodyInvalid([problem.as_error() for problem in problems])
-        return data
+        return parse_body(raw, encoding)

@@ -14,18 +14,21 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, OperationalError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assistants.api import auth
 from assistants.api.fastpath import writes
 from assistants.api.views import AssistantViewSet
-from assistants.models import ApiKey, Assistant, AuditEntry, Publication
+from assistants.models import ApiKey, Assistant, AssistantVersion, AuditEntry, Publication
 from tests.api.conftest import stopped_both_ways
 
 pytestmark = pytest.mark.django_db
 
+INTERNAL = {"detail": "Internal Server Error"}
+REVOKED = {"detail": "This API key has been revoked."}
 TAKEN = "5eed5eed-0000-4000-8000-0000000000c1"
 RICH = {
     "graph_id": "tiny",
@@ -91,8 +94,10 @@ def _both(client, settings, spy, body, **extra):
     return fast, view, answered
 
 
-def _written() -> tuple[int, int, int]:
-    return Assistant.objects.count(), Publication.objects.count(), AuditEntry.objects.count()
+def _written() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count() for model in (Assistant, AssistantVersion, Publication, AuditEntry)
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +129,7 @@ def test_a_create_is_the_views_create(warm, write_key, settings, spy, body):
         assert (entry.action, entry.actor_api_key_id) == ("assistant.created", write_key.pk)
 
 
-def test_it_is_one_statement_that_proves_the_key(warm, spy, statements_of):
+def test_it_is_one_write_that_proves_the_key(warm, spy, statements_of):
     statements = statements_of(lambda: warm.post("/assistants", RICH))
 
     assert len(spy) == 1
@@ -227,12 +232,18 @@ def test_a_key_changed_since_it_was_read_gets_the_views_answer(
     ApiKey.objects.filter(pk=write_key.pk).update(**change)  # behind the process's back
     before = _written()
 
-    response = warm.post("/assistants", {"graph_id": "tiny"})
+    with CaptureQueriesContext(connection) as queries:
+        response = warm.post("/assistants", {"graph_id": "tiny"})
 
     assert (response.status_code, spy) == (status, [])
+    if connection.vendor == "postgresql":  # the write that failed, then the view reads the key
+        words = [q["sql"].split()[0] for q in queries.captured_queries]
+        savepoints = ("SAVEPOINT", "RELEASE", "ROLLBACK")  # the test transaction's
+        assert [w for w in words if w not in savepoints][:2] == ["WITH", "SELECT"]
     if status == 200:
         label = AuditEntry.objects.get(assistant_id=response.json()["assistant_id"]).actor
         assert label.startswith("api-key:renamed ")
+        assert _written() == tuple(count + 1 for count in before)
     else:
         assert _written() == before
 
@@ -305,3 +316,107 @@ def test_a_create_past_the_time_limit_gets_the_views_503_at_once(warm, settings,
 
     assert (after_fast, views) == ([], ["/assistants"])  # the view ran for the view only
     assert _written() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_revoked_since_gets_its_401_not_the_503(warm, write_key, settings, spy):
+    """As the view reads the key before answering an error, so does the fast path."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a table lock held by another connection: PostgreSQL")
+    import psycopg
+
+    settings.STUDIO_QUERY_TIMEOUT_MS = 200
+    ApiKey.objects.filter(pk=write_key.pk).update(revoked_at=timezone.now())
+    try:
+        with psycopg.connect(**connection.get_connection_params()) as other, other.transaction():
+            other.execute(f"LOCK TABLE {Assistant._meta.db_table} IN EXCLUSIVE MODE")
+            response = warm.post("/assistants", {"graph_id": "tiny"})
+    finally:
+        Client().get("/accounts/login/")  # a page request takes the limit off the connection
+
+    assert (response.status_code, response.json()) == (401, REVOKED)
+    assert spy == []
+
+
+def test_a_utf8_charset_and_fast_reads_off_still_answer_fast(warm, settings, spy):
+    settings.STUDIO_API_FAST_READS = False  # the reads' switch, not the create's
+    body = {"graph_id": "tiny", "name": "café"}
+
+    fast, view, answered = _both(
+        warm, settings, spy, body, content_type="application/json; charset=utf-8"
+    )
+
+    assert fast == view
+    assert (fast[0], answered) == (200, True)
+
+
+def test_a_fast_create_is_read_at_once(warm, spy):
+    made = warm.post("/assistants", RICH).json()
+
+    read = warm.get(f"/assistants/{made['assistant_id']}")
+
+    assert len(spy) == 1
+    assert read.json() == made
+
+
+@pytest.fixture
+def failing_after_the_write():
+    """A ``post_save`` receiver of publications that fails: the rows are written (committed, on
+    PostgreSQL), then the request fails."""
+    from django.db.models.signals import post_save
+
+    failures: list[Exception] = []
+
+    def fail(sender, **kwargs):
+        raise failures[0]
+
+    post_save.connect(fail, sender=Publication, dispatch_uid="test-fail-after-write")
+    yield failures
+    post_save.disconnect(sender=Publication, dispatch_uid="test-fail-after-write")
+
+
+@pytest.mark.django_db(transaction=True)  # as served: no test transaction, so no savepoint
+@pytest.mark.parametrize("error", [RuntimeError("boom"), DatabaseError("boom")])
+def test_an_error_after_the_write_is_the_apis_500_and_nothing_is_written_twice(
+    warm, keys, settings, spy, failing_after_the_write, error
+):
+    failing_after_the_write.append(error)
+    client = Client(HTTP_X_API_KEY=keys.write, raise_request_exception=False)  # a 500: not in the
+    # OpenAPI document
+    written = []
+    for fast in (True, False):
+        settings.STUDIO_API_FAST_CREATE = fast
+        before = Assistant.objects.count()
+        response = client.post("/assistants", {"graph_id": "tiny"}, content_type="application/json")
+        written.append(Assistant.objects.count() - before)
+        assert (response.status_code, response.json()) == (500, INTERNAL)
+
+    # PostgreSQL: the rows were committed by their one statement; SQLite: rolled back with them
+    assert written == ([1, 1] if connection.vendor == "postgresql" else [0, 0])
+    assert spy == []
+
+
+def test_a_database_error_of_the_write_is_not_written_again_by_the_view(
+    warm, keys, settings, spy, monkeypatch
+):
+    """A lock waited out (SQLite's busy timeout) is not waited out a second time by the view."""
+    from assistants.services import rows
+
+    views: list[str] = []
+    real_view = AssistantViewSet.create
+
+    def view_create(self, request):
+        views.append(request.path)
+        return real_view(self, request)
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(AssistantViewSet, "create", view_create)
+    monkeypatch.setattr(rows, "insert_rows", locked)
+    client = Client(HTTP_X_API_KEY=keys.write, raise_request_exception=False)
+
+    response = client.post("/assistants", {"graph_id": "tiny"}, content_type="application/json")
+
+    assert (response.status_code, response.json()) == (500, INTERNAL)
+    assert views == []

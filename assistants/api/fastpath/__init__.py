@@ -1,4 +1,4 @@
-"""The integrations' hot paths, each in one statement: get, search, versions and create with a key.
+"""The integrations' hot paths with an API key, each in one round trip: get, search, versions, create.
 
 An integration reads its assistant's live configuration before every agent run, and lists or
 searches assistants to pick one, so these reads are most of the API's traffic.
@@ -9,20 +9,22 @@ searches assistants to pick one, so these reads are most of the API's traffic.
   view also runs, only when the page cannot tell the total);
 - ``POST /assistants/{uuid}/versions``: one statement reads the key and the versions;
 - ``POST /assistants`` with a key this process has read (:mod:`.writes`): the view's serializer and
-  service, whose one statement writes the rows and proves the key.
+  service, whose write also proves the key (one statement on PostgreSQL). Its own module says
+  which creates it leaves to the view.
 
 Rows are rendered by the same code as the API views (:func:`assistants.api.cache.render_assistant`,
 :func:`~assistants.api.serializers.assistant_data`, the same JSON renderer), so bodies, headers
 and ``ETag`` are byte for byte the views'.
 
-It answers only the plain success (200, or 304 for a current ``If-None-Match``) of a plain request.
-Everything else goes on to the API view unchanged, which then decides as it always did: no key, an
-unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph id instead of a
-UUID, an unknown assistant or one whose graph is not served, an empty version list (the view tells
-a 404 from ``[]``), a database error; a body outside the plain subset (:mod:`.bodies`: only the
-common fields with values that plainly pass the view's checks, so no error message is written
-twice); and a request that a skipped layer might treat differently (``middleware._plain``: a
-query string, a cookie, an ``Accept`` JSON does not satisfy). So errors, permissions and
+The reads answer only the plain success (200, or 304 for a current ``If-None-Match``) of a
+plain request. Everything else goes on to the API view unchanged, which then decides as it always
+did: no key, an unknown or revoked key, a key whose ``last_used_at`` is due to be written, a graph
+id instead of a UUID, an unknown assistant or one whose graph is not served, an empty version
+list (the view tells a 404 from ``[]``), a database error; a body outside the plain subset
+(:mod:`.bodies`: only the common fields with values that plainly pass the view's checks, so no
+error message is written twice); and a request that a skipped layer might treat differently
+(``middleware._plain_headers``: a query string, a cookie, an ``Accept`` JSON does not satisfy).
+So errors, permissions and
 bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get),
 ``tests/api/test_fast_lists.py`` (search, versions) and ``tests/api/test_fast_create.py`` compare
 both answers case by case.

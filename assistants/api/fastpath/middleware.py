@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework.exceptions import APIException
 
 from assistants.api.auth import API_KEY_HEADER
+from assistants.api.exceptions import BodyInvalid
 from assistants.api.fastpath import reads, writes
+from assistants.api.fastpath.responses import stopped
 from assistants.api.fastpath.statements import Stopped
-from assistants.api.parsers import parse_json
-from assistants.api.renderers import FastJSONRenderer
+from assistants.api.parsers import parse_body
 from assistants.models import ApiKey
 
 _ASSISTANTS = "/assistants"
@@ -22,7 +23,6 @@ _PREFIX = "/assistants/"
 _SEARCH = "/assistants/search"
 _VERSIONS_SUFFIX = "/versions"
 #: Larger bodies of a search or version list go to the view (a plain one is a few dozen bytes).
-#: A create's may be as large as the API takes (its prompts).
 MAX_PLAIN_BODY = 4096
 
 
@@ -50,52 +50,50 @@ def _accepts_json(accept: str) -> bool:
     )
 
 
-def _plain(request: HttpRequest, *, body_up_to: float = 0) -> bool:
-    """A request the layers skipped here would pass through unchanged.
+def _plain_headers(meta: dict[str, Any]) -> bool:
+    """Headers the layers skipped here would pass through unchanged.
 
-    Not plain: a query string; a body, or for a POST (``body_up_to`` > 0) a body that is not
-    JSON of at most that many bytes and the API's limit (the view checks its size and type); a cookie (the session and CSRF middleware may answer with a
+    Not plain: a query string; a cookie (the session and CSRF middleware may answer with a
     ``Set-Cookie``); an ``Accept`` that JSON does not satisfy (406); any
     ``DISALLOWED_USER_AGENTS`` (CommonMiddleware's 403).
     """
-    meta = request.META
     accept = meta.get("HTTP_ACCEPT")
-    if (
+    return not (
         meta.get("QUERY_STRING")
         or meta.get("HTTP_COOKIE")
         or (accept is not None and not _accepts_json(accept))  # an empty one too: the view's 406
         or settings.DISALLOWED_USER_AGENTS
-    ):
-        return False
+    )
+
+
+def _plain(request: HttpRequest) -> bool:
+    """A plain request without a body."""
+    meta = request.META
+    return _plain_headers(meta) and meta.get("CONTENT_LENGTH") in (None, "", "0")
+
+
+def _plain_json(request: HttpRequest, up_to: int | None) -> bool:
+    """A plain request with a JSON body of at most ``up_to`` bytes (None: any size) and within
+    the API's limit (the view answers a wrong type with 415, an oversized body with 413)."""
+    meta = request.META
     length = meta.get("CONTENT_LENGTH")
-    if not body_up_to:
-        return length in (None, "", "0")
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    limits = [n for n in (up_to, settings.DATA_UPLOAD_MAX_MEMORY_SIZE) if n is not None]
     return (
-        isinstance(length, str)
+        _plain_headers(meta)
+        and isinstance(length, str)
         and length.isdigit()
-        and 0 < int(length) <= min(body_up_to, limit if limit is not None else body_up_to)
+        and 0 < int(length) <= min(limits, default=int(length))
         and meta.get("CONTENT_TYPE", "").lower() in _JSON_CONTENT_TYPES
     )
 
 
 def _json_body(request: HttpRequest) -> Any:
-    """The parsed body, or None when it is not JSON the API reads (the view answers that)."""
+    """The body as the API's parser reads it, or None when the parser refuses it (the view
+    answers that)."""
     try:
-        return parse_json(request.body.decode())
-    except (ValueError, RecursionError):
+        return parse_body(request.body, settings.DEFAULT_CHARSET)
+    except (APIException, BodyInvalid):
         return None
-
-
-def _stopped(request: HttpRequest) -> HttpResponse:
-    """The view's answer to a statement stopped by the time limit."""
-    from assistants.api.errors import query_timeout_detail
-
-    body = FastJSONRenderer().render({"detail": query_timeout_detail()})
-    response = HttpResponse(body, status=503, content_type="application/json")
-    return reads.finish(
-        response, reads.ALLOW_ASSISTANT if request.method == "GET" else reads.ALLOW_POST
-    )
 
 
 class AssistantFastPathMiddleware:
@@ -110,7 +108,7 @@ class AssistantFastPathMiddleware:
             try:
                 response = self._answer(request, ApiKey.digest_for(raw_key.strip()))
             except Stopped:
-                response = _stopped(request)
+                response = stopped(request)
             if response is not None:
                 return response
         return self.get_response(request)
@@ -137,7 +135,7 @@ class AssistantFastPathMiddleware:
                 return None
         else:
             return None
-        if not _plain(request, body_up_to=MAX_PLAIN_BODY):
+        if not _plain_json(request, MAX_PLAIN_BODY):
             return None
         request.get_host()
         body = _json_body(request)
@@ -148,7 +146,7 @@ class AssistantFastPathMiddleware:
         return reads.versions(request, body, digest, assistant_id)
 
     def _create(self, request: HttpRequest, digest: str) -> HttpResponse | None:
-        if not _plain(request, body_up_to=math.inf):
+        if not _plain_json(request, None):
             return None
         request.get_host()
         body = _json_body(request)

@@ -6,7 +6,6 @@ import json
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
@@ -15,6 +14,7 @@ from assistants.api import cache as api_cache
 from assistants.api.auth import KEY_COLUMNS, touch_due
 from assistants.api.fastpath import statements
 from assistants.api.fastpath.bodies import search_body, versions_body
+from assistants.api.fastpath.responses import ALLOW_ASSISTANT, ALLOW_POST, finish
 from assistants.api.renderers import FastJSONRenderer
 from assistants.api.selectors import next_offset, total_from_page
 from assistants.api.serializers import (
@@ -28,20 +28,7 @@ from assistants.startup import ensure_default_assistants
 from graphs.registry import get_registry
 from studio.middleware import query_timeout_ms
 
-#: The ``Allow`` headers DRF's views send for these paths.
-ALLOW_ASSISTANT = "GET, PATCH, DELETE, HEAD, OPTIONS"
-ALLOW_POST = "POST, OPTIONS"
-
 Rendered = tuple[str, bytes, str]  # graph id, body, ETag
-
-
-def finish(response: HttpResponse, allow: str) -> HttpResponse:
-    # What the middleware after this one would add (CommonMiddleware, XFrameOptionsMiddleware) and
-    # DRF's view (Allow): tests/api/test_fast_reads.py compares every header with the view's.
-    response["Content-Length"] = str(len(response.content))
-    response["Allow"] = allow
-    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS.upper()
-    return response
 
 
 # -- GET /assistants/{uuid} ----------------------------------------------------------------------
