@@ -23,6 +23,7 @@ the rows are saved one by one in a transaction: same rows, same signals.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -167,6 +168,7 @@ def _holds(connection: Any, condition: Condition) -> bool:
         return cursor.fetchone() is not None
 
 
+@functools.lru_cache(maxsize=256)  # the ORM's INSERT text is kept per shape (_templates)
 def _select_from(insert: str, source: str) -> str:
     """``INSERT INTO t (c) VALUES (v) [RETURNING ...]`` as ``INSERT INTO t (c) SELECT v FROM
     source [RETURNING ...]``: the same row, written once for each row of ``source``.
