@@ -24,10 +24,9 @@ list (the view tells a 404 from ``[]``), a database error; a body outside the pl
 (:mod:`.bodies`: only the common fields with values that plainly pass the view's checks, so no
 error message is written twice); and a request that a skipped layer might treat differently
 (``middleware._plain_headers``: a query string, a cookie, an ``Accept`` JSON does not satisfy).
-So errors, permissions and
-bookkeeping keep one implementation, and ``tests/api/test_fast_reads.py`` (get),
-``tests/api/test_fast_lists.py`` (search, versions) and ``tests/api/test_fast_create.py`` compare
-both answers case by case.
+So errors, permissions and bookkeeping keep one implementation, and
+``tests/api/test_fast_reads.py`` (get), ``tests/api/test_fast_lists.py`` (search, versions) and
+``tests/api/test_fast_create.py`` compare both answers case by case.
 
 The SQL (:mod:`.statements`) restates two read rules of the selectors in plain SQL, because
 compiling the ORM's queries costs more than running them: which graphs are served
