@@ -21,7 +21,7 @@ def finish(response: HttpResponse, allow: str) -> HttpResponse:
     return response
 
 
-def json_response(data: object, allow: str, status: int = 200) -> HttpResponse:
+def render_response(data: object, allow: str, status: int = 200) -> HttpResponse:
     """``data`` rendered as the views render it, finished."""
     body = FastJSONRenderer().render(data)
     return finish(HttpResponse(body, status=status, content_type="application/json"), allow)
@@ -32,4 +32,4 @@ def stopped(request: HttpRequest) -> HttpResponse:
     from assistants.api.errors import query_timeout_detail
 
     allow = ALLOW_ASSISTANT if request.method == "GET" else ALLOW_POST
-    return json_response({"detail": query_timeout_detail()}, allow, status=503)
+    return render_response({"detail": query_timeout_detail()}, allow, status=503)

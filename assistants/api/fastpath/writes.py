@@ -35,7 +35,7 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from assistants import services
 from assistants.actors import Actor
 from assistants.api.auth import forget_key, read_key, seen_key
-from assistants.api.fastpath.responses import ALLOW_POST, json_response
+from assistants.api.fastpath.responses import ALLOW_POST, render_response
 from assistants.api.fastpath.statements import Stopped
 from assistants.api.serializers import AssistantCreateSerializer, assistant_data
 from assistants.startup import ensure_default_assistants
@@ -77,7 +77,7 @@ def create(body: Any, digest: str) -> HttpResponse | None:
         raise
     if not created:
         return None
-    return json_response(assistant_data(assistant), ALLOW_POST)
+    return render_response(assistant_data(assistant), ALLOW_POST)
 
 
 def _key_holds(digest: str) -> bool:
