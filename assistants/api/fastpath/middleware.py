@@ -87,9 +87,12 @@ def _plain_json(request: HttpRequest, up_to: int | None) -> bool:
     )
 
 
-def _json_body(request: HttpRequest) -> Any:
-    """The body as the API's parser reads it, or None when the parser refuses it (the view
-    answers that)."""
+def _plain_body(request: HttpRequest, up_to: int | None) -> Any:
+    """The body of a plain JSON request (:func:`_plain_json`) as the API's parser reads it, after
+    the Host check CommonMiddleware would make (a 400); None when the view must answer."""
+    if not _plain_json(request, up_to):
+        return None
+    request.get_host()
     try:
         return parse_body(request.body, settings.DEFAULT_CHARSET)
     except (APIException, BodyInvalid):
@@ -135,10 +138,7 @@ class AssistantFastPathMiddleware:
                 return None
         else:
             return None
-        if not _plain_json(request, MAX_PLAIN_BODY):
-            return None
-        request.get_host()
-        body = _json_body(request)
+        body = _plain_body(request, MAX_PLAIN_BODY)
         if body is None:
             return None
         if assistant_id is None:
@@ -146,8 +146,5 @@ class AssistantFastPathMiddleware:
         return reads.versions(request, body, digest, assistant_id)
 
     def _create(self, request: HttpRequest, digest: str) -> HttpResponse | None:
-        if not _plain_json(request, None):
-            return None
-        request.get_host()
-        body = _json_body(request)
+        body = _plain_body(request, None)
         return None if body is None else writes.create(body, digest)
